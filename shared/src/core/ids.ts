@@ -1,0 +1,30 @@
+import { monotonicFactory } from 'ulidx';
+
+/** Resource prefixes; every id is `<prefix>_<ULID>`: unique, URL-safe and sortable by creation time. */
+export const ID_PREFIXES = {
+  tenant: 'ten',
+  user: 'usr',
+  membership: 'mem',
+  apiKey: 'key',
+  refreshToken: 'rtk',
+  agent: 'agt',
+  audit: 'aud',
+  event: 'evt',
+  request: 'req',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+const ulid = monotonicFactory();
+
+/** Creates a new prefixed, time-sortable id such as `agt_01JD4X…`. */
+export function newId(kind: IdKind): string {
+  return `${ID_PREFIXES[kind]}_${ulid()}`;
+}
+
+const ID_PATTERN = /^[a-z]{3}_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** True when `value` has the shape of an id of the given kind (no database lookup). */
+export function isId(kind: IdKind, value: string): boolean {
+  return value.startsWith(`${ID_PREFIXES[kind]}_`) && ID_PATTERN.test(value);
+}
