@@ -180,3 +180,17 @@ ALTER FUNCTION lumay_private.platform_tenants(integer, text) OWNER TO lumay_auth
 REVOKE ALL ON FUNCTION lumay_private.platform_tenants(integer, text) FROM PUBLIC;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION lumay_private.platform_tenants(integer, text) TO lumay_app;
+--> statement-breakpoint
+-- The application role can never make anyone a platform administrator; only the owner can (bootstrap).
+CREATE FUNCTION lumay_private.guard_platform_admin() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF current_user = 'lumay_app' AND NEW.is_platform_admin
+     AND (TG_OP = 'INSERT' OR NOT OLD.is_platform_admin) THEN
+    RAISE EXCEPTION 'only the platform owner can grant platform administration' USING ERRCODE = '42501';
+  END IF;
+  RETURN NEW;
+END $$;
+--> statement-breakpoint
+CREATE TRIGGER users_guard_platform_admin BEFORE INSERT OR UPDATE ON users
+FOR EACH ROW EXECUTE FUNCTION lumay_private.guard_platform_admin();

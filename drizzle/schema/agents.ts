@@ -10,7 +10,9 @@ export const agents = pgTable(
     tenantId: tenantId(),
     name: text('name').notNull(),
     description: text('description'),
-    status: text('status', { enum: ['draft', 'active', 'archived'] }).notNull().default('draft'),
+    status: text('status', { enum: ['draft', 'active', 'archived'] })
+      .notNull()
+      .default('draft'),
     language: text('language').notNull().default('en'),
     config: jsonb('config').$type<Record<string, unknown>>().notNull().default({}),
     metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),

@@ -12,7 +12,7 @@ export const auditLog = pgTable(
     id: id(),
     tenantId: tenantId(),
     seq: bigint('seq', { mode: 'number' }).notNull(),
-    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'string' }).notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
     actorType: text('actor_type').notNull(),
     actorId: text('actor_id'),
     action: text('action').notNull(),

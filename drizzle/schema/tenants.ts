@@ -5,6 +5,8 @@ import { id, timestamps } from './columns.ts';
 export const tenants = pgTable('tenants', {
   id: id(),
   name: text('name').notNull(),
-  status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
+  status: text('status', { enum: ['active', 'suspended'] })
+    .notNull()
+    .default('active'),
   ...timestamps(),
 });

@@ -1,6 +1,7 @@
 /**
- * Node-only adapters (file system, embedded Postgres, TCP clients). The edge bundle imports
+ * Node-only adapters (file system, embedded Postgres, owner connections). The edge bundle imports
  * `@lumay/shared` only, never this entry point.
  */
+export type { OwnerQuery } from './platform/db/owner.ts';
 export { createPgliteDatabase } from './platform/db/pglite.ts';
-export { migratePostgres } from './platform/db/postgres-migrate.ts';
+export { createPostgresOwner, migratePostgres } from './platform/db/postgres-migrate.ts';

@@ -2,7 +2,7 @@
 
 const encoder = new TextEncoder();
 
-export function utf8(value: string): Uint8Array {
+export function utf8(value: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(value);
 }
 

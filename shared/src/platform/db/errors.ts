@@ -36,7 +36,9 @@ export function mapDatabaseError(error: unknown): unknown {
   const candidate = (typeof error === 'object' && error !== null ? error : {}) as DriverError;
   const code = typeof candidate.code === 'string' ? candidate.code : undefined;
   if (code && CONNECTION_CODES.has(code)) {
-    return new AppError('service_unavailable', 'The database is unavailable; try again shortly', { cause: error });
+    return new AppError('service_unavailable', 'The database is unavailable; try again shortly', {
+      cause: error,
+    });
   }
   switch (code) {
     case '23505':
@@ -48,6 +50,8 @@ export function mapDatabaseError(error: unknown): unknown {
     case '22003':
     case '22007':
     case '22008':
+    case '22P05':
+    case '22021':
       return new AppError('validation_failed', 'A value has the wrong format', { cause: error });
     case '42501':
       // Row-level security refused the row: to the caller it simply is not theirs.

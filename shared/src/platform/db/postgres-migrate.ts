@@ -2,6 +2,7 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { MIGRATIONS_FOLDER } from './migrations-folder.ts';
+import type { OwnerQuery } from './owner.ts';
 
 /** Arbitrary but fixed: serializes concurrent `migrate` runs against one database. */
 const MIGRATION_LOCK_KEY = 7_341_902_118;
@@ -19,4 +20,12 @@ export async function migratePostgres(url: string): Promise<void> {
   } finally {
     await client.end({ timeout: 5 });
   }
+}
+
+/** An owner-role connection for bootstrap steps; close it when done. */
+export function createPostgresOwner(url: string): { owner: OwnerQuery; close: () => Promise<void> } {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  const owner: OwnerQuery = async <Row>(text: string, params: unknown[] = []) =>
+    (await client.unsafe(text, params as never[])) as unknown as Row[];
+  return { owner, close: () => client.end({ timeout: 5 }) };
 }

@@ -1,0 +1,13 @@
+export { authenticateApiKey, createApiKeyService, toApiKeyView } from './api-keys.ts';
+export type { ApiKeyPrincipal, ApiKeyService, ApiKeyView } from './api-keys.ts';
+export { hashCredential, looksLikeApiKey, mintCredential, parseCredential } from './credentials.ts';
+export { addMember, createMemberService, generateTemporaryPassword } from './members.ts';
+export type { MemberService, MemberView } from './members.ts';
+export { createPasswordHasher, portableScrypt, SCRYPT_PARAMS } from './passwords.ts';
+export type { PasswordHasher, ScryptFunction } from './passwords.ts';
+export { createSessionService, LOGIN_LIMITS } from './sessions.ts';
+export type { SessionService, SessionTokens } from './sessions.ts';
+export { createTenantService, toTenantView } from './tenants.ts';
+export type { TenantService, TenantView } from './tenants.ts';
+export { ACCESS_TOKEN_ALGORITHM, createTokenService, generateTokenKeys } from './tokens.ts';
+export type { AccessTokenClaims, TokenService, TokenServiceOptions } from './tokens.ts';

@@ -1,0 +1,19 @@
+export { AUDIT_GENESIS_HASH, appendAudit, auditHash, verifyAuditChain } from './audit.ts';
+export type { AuditEntry, AuditVerification } from './audit.ts';
+export { createAuditService, toAuditView } from './audit-query.ts';
+export type { AuditFilters, AuditService } from './audit-query.ts';
+export type { Actor, RequestContext } from './context.ts';
+export * from './identity/index.ts';
+export { createRateLimiter } from './rate-limit.ts';
+export type { RateLimiter, RateLimitRule } from './rate-limit.ts';
+export {
+  canGrantRole,
+  isPermission,
+  isRole,
+  PERMISSIONS,
+  permissionsFor,
+  ROLE_PERMISSIONS,
+  ROLES,
+} from './rbac.ts';
+export type { Permission, Role } from './rbac.ts';
+export { redactSecrets } from './redact.ts';

@@ -1,0 +1,2 @@
+export type { Cache } from './cache.ts';
+export { createMemoryCache } from './memory.ts';

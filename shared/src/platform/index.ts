@@ -1,0 +1,3 @@
+export * from './bus/index.ts';
+export * from './cache/index.ts';
+export * from './db/index.ts';

@@ -1,0 +1,67 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { AppError } from '@lumay/shared';
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppEnv } from './env.ts';
+import { errorBody, handleError, validationHook } from './errors.ts';
+import { authorize } from './middleware/authorize.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { registerAgentRoutes } from './routes/agents.ts';
+import { registerApiKeyRoutes } from './routes/api-keys.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
+import { registerAuthRoutes } from './routes/auth.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerMemberRoutes } from './routes/members.ts';
+import { registerRoleRoutes } from './routes/roles.ts';
+import { registerTenantRoutes } from './routes/tenants.ts';
+import { type AppDeps, createServices } from './services.ts';
+
+/**
+ * Builds the management API from Web-standard pieces only, so one app serves the edge (workerd),
+ * Node on-prem and the embedded default. Request path: request id → auth → RBAC → route (which opens
+ * the tenant transaction and writes audit rows) → response; one error shape throughout.
+ */
+export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const services = createServices(deps);
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use('*', requestContext(services));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: () => {
+        throw new AppError('payload_too_large', `Request body exceeds ${deps.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+  app.use('*', authorize());
+
+  registerHealthRoutes(app);
+  registerAuthRoutes(app);
+  registerTenantRoutes(app);
+  registerMemberRoutes(app);
+  registerRoleRoutes(app);
+  registerApiKeyRoutes(app);
+  registerAgentRoutes(app);
+  registerAuditRoutes(app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A JWT access token from /v1/auth/login, or an API key (lmk_…)',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'LuMay management API', version: deps.version },
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'LuMay API' }));
+
+  app.notFound((c) =>
+    c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`, c.get('requestId')), 404),
+  );
+  app.onError(handleError);
+  return app;
+}
+
+export type { AppDeps } from './services.ts';

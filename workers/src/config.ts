@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL');
+const pem = (kind: string) => z.string().includes('-----BEGIN', { message: `must be a PEM-encoded ${kind}` });
+
+/** Settings every target of the management API shares. */
+const common = {
+  JWT_ISSUER: z.string().min(1).default('lumay'),
+  JWT_AUDIENCE: z.string().min(1).default('lumay-api'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3600).max(7_776_000).default(2_592_000),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(50 * 1024 * 1024)
+    .default(1024 * 1024),
+  TRUST_PROXY: bool(false),
+};
+
+/** `npm start`: one process, PGlite (or DATABASE_URL), in-memory cache and bus, seeded demo tenant. */
+export const embeddedConfigSchema = z.object({
+  ...common,
+  PORT: port(8080),
+  VOICE_PORT: port(8001),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: postgresUrl.optional(),
+  LUMAY_DATA_DIR: z.string().min(1).default('./.lumay'),
+  LUMAY_ADMIN_EMAIL: z.string().email('must be an email address').default('admin@lumay.local'),
+  LUMAY_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  LUMAY_DEMO_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  JWT_PRIVATE_KEY: pem('PKCS#8 ES256 private key').optional(),
+  JWT_PUBLIC_KEY: pem('SPKI ES256 public key').optional(),
+});
+export type EmbeddedConfig = z.output<typeof embeddedConfigSchema>;
+
+/** `npm run start:node`: the on-prem target; every external service is explicit. */
+export const nodeConfigSchema = z.object({
+  ...common,
+  PORT: port(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: postgresUrl,
+  MIGRATION_DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  RUN_MIGRATIONS: bool(true),
+  JWT_PRIVATE_KEY: pem('PKCS#8 ES256 private key'),
+  JWT_PUBLIC_KEY: pem('SPKI ES256 public key'),
+  LUMAY_ADMIN_EMAIL: z.string().email('must be an email address').optional(),
+  LUMAY_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(15_000),
+});
+export type NodeConfig = z.output<typeof nodeConfigSchema>;

@@ -1,0 +1,146 @@
+import { type ServerType, serve } from '@hono/node-server';
+import {
+  createInProcessBus,
+  createMemoryCache,
+  createPostgresDatabase,
+  createTokenService,
+  type Database,
+  type OwnerQuery,
+} from '@lumay/shared';
+import { createPgliteDatabase, createPostgresOwner, migratePostgres } from '@lumay/shared/node';
+import { startVoiceServer } from '@lumay/voice-node';
+import { buildApp } from './app.ts';
+import { type EmbeddedConfig, embeddedConfigSchema } from './config.ts';
+import {
+  createNodePasswordHasher,
+  loadConfig,
+  loadOrCreateTokenKeys,
+  nodeClientIp,
+  saveFirstRunCredentials,
+} from './node-runtime.ts';
+import { seed } from './seed.ts';
+import { createServices } from './services.ts';
+
+const VERSION = '0.1.0';
+
+async function openDatabase(
+  config: EmbeddedConfig,
+): Promise<{ db: Database; owner: OwnerQuery; close: () => Promise<void> }> {
+  if (config.DATABASE_URL) {
+    await migratePostgres(config.DATABASE_URL);
+    const db = createPostgresDatabase({ url: config.DATABASE_URL });
+    const ownerConnection = createPostgresOwner(config.DATABASE_URL);
+    return {
+      db,
+      owner: ownerConnection.owner,
+      close: async () => {
+        await ownerConnection.close();
+        await db.close();
+      },
+    };
+  }
+  const { db, owner } = await createPgliteDatabase(config.LUMAY_DATA_DIR);
+  return { db, owner, close: () => db.close() };
+}
+
+/**
+ * The embedded default: management API and voice node in one process, PGlite under LUMAY_DATA_DIR
+ * (or DATABASE_URL when set), in-memory cache and bus, a seeded platform admin and demo tenant.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(embeddedConfigSchema);
+  const database = await openDatabase(config);
+  const keys =
+    config.JWT_PRIVATE_KEY && config.JWT_PUBLIC_KEY
+      ? { privateKeyPem: config.JWT_PRIVATE_KEY, publicKeyPem: config.JWT_PUBLIC_KEY }
+      : await loadOrCreateTokenKeys(config.LUMAY_DATA_DIR);
+  const deps = {
+    db: database.db,
+    cache: createMemoryCache(),
+    bus: createInProcessBus(),
+    tokens: await createTokenService({
+      ...keys,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    }),
+    passwords: createNodePasswordHasher(),
+    clientIp: nodeClientIp(config.TRUST_PROXY),
+    refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    version: VERSION,
+  };
+  const report = await seed(createServices(deps), database.db, database.owner, {
+    adminEmail: config.LUMAY_ADMIN_EMAIL,
+    adminPassword: config.LUMAY_ADMIN_PASSWORD,
+    demo: { ownerEmail: 'demo@lumay.local', ownerPassword: config.LUMAY_DEMO_PASSWORD },
+  });
+
+  const app = buildApp(deps);
+  const server: ServerType = await new Promise((resolve) => {
+    const instance = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
+      resolve(instance),
+    );
+  });
+  const voice = await startVoiceServer({ port: config.VOICE_PORT, host: config.HOST });
+
+  const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+  const generated: string[] = [];
+  if (report.admin.generatedPassword) {
+    generated.push(`platform admin: ${report.admin.email} / ${report.admin.generatedPassword}`);
+  }
+  if (report.demo?.generatedPassword) {
+    generated.push(`demo owner:     ${report.demo.email} / ${report.demo.generatedPassword}`);
+  }
+  const credentialsFile = generated.length
+    ? await saveFirstRunCredentials(config.LUMAY_DATA_DIR, generated)
+    : undefined;
+  console.log(
+    [
+      '',
+      'LuMay is running (embedded mode)',
+      `  management API   ${base}`,
+      `  API docs         ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
+      `  readiness        ${base}/readyz`,
+      `  voice node       http://${config.HOST}:${voice.port}/healthz`,
+      `  database         ${config.DATABASE_URL ? 'Postgres (DATABASE_URL)' : `PGlite in ${config.LUMAY_DATA_DIR}`}`,
+      '',
+      `  platform admin   ${report.admin.email}`,
+      `  demo tenant      ${report.demo?.tenantId ?? '-'} (owner ${report.demo?.email ?? '-'})`,
+      ...(generated.length
+        ? [
+            '',
+            '  First start: generated passwords (shown once, also saved to',
+            `  ${credentialsFile}):`,
+            ...generated.map((line) => `    ${line}`),
+          ]
+        : [
+            `  passwords: as set in LUMAY_ADMIN_PASSWORD / LUMAY_DEMO_PASSWORD, or see ${config.LUMAY_DATA_DIR}/first-run-credentials.txt`,
+          ]),
+      '',
+      '  Log in:',
+      `    curl -s ${base}/v1/auth/login -H 'content-type: application/json' \\`,
+      `      -d '{"email":"${report.demo?.email ?? report.admin.email}","password":"<password>"}'`,
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal} received: shutting down`);
+    await voice.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await deps.bus.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error('LuMay failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+import { scrypt as nodeScrypt } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import {
+  ConfigError,
+  createPasswordHasher,
+  generateTokenKeys,
+  type PasswordHasher,
+  parseConfig,
+} from '@lumay/shared';
+import type { Context } from 'hono';
+import type { z } from 'zod';
+
+/** Parses a deployable's environment once; a bad setting stops the process with a clear message. */
+export function loadConfig<Schema extends z.ZodType>(schema: Schema): z.output<Schema> {
+  try {
+    return parseConfig(schema, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`LuMay cannot start.\n${error.message}\nSee the configuration table in README.md.`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}
+
+/** Native scrypt on Node's thread pool; same stored format as the portable edge implementation. */
+export function createNodePasswordHasher(): PasswordHasher {
+  return createPasswordHasher(
+    (password, salt, params) =>
+      new Promise((resolve, reject) => {
+        nodeScrypt(
+          password,
+          salt,
+          params.keyLength,
+          { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 },
+          (error, key) => (error ? reject(error) : resolve(new Uint8Array(key))),
+        );
+      }),
+  );
+}
+
+/**
+ * Client address on Node: the socket's peer address, or the first X-Forwarded-For hop when the
+ * operator says a trusted proxy sits in front (TRUST_PROXY=true).
+ */
+export function nodeClientIp(trustProxy: boolean) {
+  return (request: Request, raw: unknown): string | null => {
+    if (trustProxy) {
+      const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+      if (forwarded) return forwarded;
+    }
+    const address = getConnInfo({ env: raw } as unknown as Context).remote.address;
+    return address ?? null;
+  };
+}
+
+/** Loads the JWT key pair from the data directory, generating it on first start (embedded only). */
+export async function loadOrCreateTokenKeys(
+  dataDir: string,
+): Promise<{ privateKeyPem: string; publicKeyPem: string }> {
+  const path = join(dataDir, 'jwt-keys.json');
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as { privateKeyPem: string; publicKeyPem: string };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await mkdir(dataDir, { recursive: true });
+  const keys = await generateTokenKeys();
+  await writeFile(path, JSON.stringify(keys), { mode: 0o600 });
+  await chmod(path, 0o600);
+  return keys;
+}
+
+/** Keeps first-start generated credentials where the newcomer can find them again (mode 600). */
+export async function saveFirstRunCredentials(dataDir: string, lines: string[]): Promise<string> {
+  const path = join(dataDir, 'first-run-credentials.txt');
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(path, `${lines.join('\n')}\n`, { mode: 0o600, flag: 'a' });
+  return path;
+}

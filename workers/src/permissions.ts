@@ -1,0 +1,48 @@
+import type { Permission } from '@lumay/shared';
+
+/** A route is public, needs any authenticated caller, or needs one permission. */
+export type RouteAccess = Permission | 'public' | 'authenticated';
+
+/**
+ * The one table of route → permission. The authorization middleware reads it for every request;
+ * a registered route missing here answers 500 (fail closed) and fails the route sweep test.
+ * Keys are `METHOD path` with Hono path syntax.
+ */
+export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteAccess>> = {
+  'GET /healthz': 'public',
+  'GET /readyz': 'public',
+  'GET /openapi.json': 'public',
+  'GET /docs': 'public',
+
+  'POST /v1/auth/login': 'public',
+  'POST /v1/auth/refresh': 'public',
+  'POST /v1/auth/logout': 'public',
+  'GET /v1/auth/me': 'authenticated',
+
+  'POST /v1/tenants': 'platform:tenants',
+  'GET /v1/tenants': 'platform:tenants',
+  'GET /v1/tenant': 'tenant:read',
+  'PATCH /v1/tenant': 'tenant:update',
+
+  'GET /v1/members': 'members:read',
+  'POST /v1/members': 'members:invite',
+  'GET /v1/members/:userId': 'members:read',
+  'PATCH /v1/members/:userId': 'members:update',
+  'DELETE /v1/members/:userId': 'members:remove',
+
+  'GET /v1/roles': 'roles:read',
+
+  'GET /v1/api-keys': 'api_keys:read',
+  'POST /v1/api-keys': 'api_keys:create',
+  'GET /v1/api-keys/:id': 'api_keys:read',
+  'DELETE /v1/api-keys/:id': 'api_keys:revoke',
+
+  'GET /v1/agents': 'agents:read',
+  'POST /v1/agents': 'agents:create',
+  'GET /v1/agents/:id': 'agents:read',
+  'PATCH /v1/agents/:id': 'agents:update',
+  'DELETE /v1/agents/:id': 'agents:delete',
+
+  'GET /v1/audit': 'audit:read',
+  'GET /v1/audit/verify': 'audit:read',
+};

@@ -1,0 +1,116 @@
+import {
+  type Database,
+  generateTemporaryPassword,
+  type OwnerQuery,
+  type RequestContext,
+} from '@lumay/shared';
+import type { Services } from './services.ts';
+
+export interface SeedOptions {
+  adminEmail: string;
+  adminPassword?: string | undefined;
+  demo?: { ownerEmail: string; ownerPassword?: string | undefined } | undefined;
+}
+
+export interface SeedReport {
+  admin: { email: string; tenantId: string; created: boolean; generatedPassword?: string };
+  demo?: { email: string; tenantId: string; agentId?: string; created: boolean; generatedPassword?: string };
+}
+
+interface UserRow {
+  id: string;
+  is_platform_admin: boolean;
+}
+
+const system = { actor: { type: 'system' as const, id: 'seed' }, requestId: 'seed', ip: null };
+
+async function membershipTenant(owner: OwnerQuery, userId: string): Promise<string | undefined> {
+  const rows = await owner<{ tenant_id: string }>(
+    'select tenant_id from memberships where user_id = $1 order by created_at limit 1',
+    [userId],
+  );
+  return rows[0]?.tenant_id;
+}
+
+/**
+ * Idempotent first-start seeding: a platform administrator (in a "Platform" tenant) and, when asked,
+ * a demo tenant with an owner and a demo agent. Everything goes through the normal services, so it is
+ * audited; only the platform-admin flag is set through the owner connection, by design.
+ */
+export async function seed(
+  services: Services,
+  _db: Database,
+  owner: OwnerQuery,
+  options: SeedOptions,
+): Promise<SeedReport> {
+  const adminEmail = options.adminEmail.toLowerCase();
+  let [admin] = await owner<UserRow>('select id, is_platform_admin from users where email = $1', [
+    adminEmail,
+  ]);
+  let report: SeedReport;
+  if (!admin) {
+    const password = options.adminPassword ?? generateTemporaryPassword();
+    const created = await services.tenants.create(system, {
+      name: 'Platform',
+      owner: { email: adminEmail, password, name: 'Platform administrator' },
+    });
+    admin = { id: created.owner.userId, is_platform_admin: false };
+    report = {
+      admin: {
+        email: adminEmail,
+        tenantId: created.tenant.id,
+        created: true,
+        ...(options.adminPassword ? {} : { generatedPassword: password }),
+      },
+    };
+  } else {
+    report = {
+      admin: { email: adminEmail, tenantId: (await membershipTenant(owner, admin.id)) ?? '', created: false },
+    };
+  }
+  if (!admin.is_platform_admin) {
+    await owner('update users set is_platform_admin = true, updated_at = now() where id = $1', [admin.id]);
+  }
+
+  if (options.demo) {
+    const demoEmail = options.demo.ownerEmail.toLowerCase();
+    const [demoUser] = await owner<UserRow>('select id, is_platform_admin from users where email = $1', [
+      demoEmail,
+    ]);
+    if (demoUser) {
+      report.demo = {
+        email: demoEmail,
+        tenantId: (await membershipTenant(owner, demoUser.id)) ?? '',
+        created: false,
+      };
+    } else {
+      const password = options.demo.ownerPassword ?? generateTemporaryPassword();
+      const created = await services.tenants.create(system, {
+        name: 'Demo Company',
+        owner: { email: demoEmail, password, name: 'Demo owner' },
+      });
+      const context: RequestContext = {
+        tenantId: created.tenant.id,
+        actor: { type: 'system', id: 'seed' },
+        role: 'owner',
+        requestId: 'seed',
+        ip: null,
+      };
+      const agent = await services.agents.create(context, {
+        name: 'Demo support agent',
+        description: 'Answers order-status and returns questions for the demo tenant',
+        status: 'active',
+        language: 'en',
+        config: { llm: { provider: 'offline' }, greeting: 'Hello! How can I help you today?' },
+      });
+      report.demo = {
+        email: demoEmail,
+        tenantId: created.tenant.id,
+        agentId: agent.id,
+        created: true,
+        ...(options.demo.ownerPassword ? {} : { generatedPassword: password }),
+      };
+    }
+  }
+  return report;
+}

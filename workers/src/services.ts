@@ -1,0 +1,52 @@
+import {
+  type Cache,
+  createAgentService,
+  createApiKeyService,
+  createAuditService,
+  createMemberService,
+  createRateLimiter,
+  createSessionService,
+  createTenantService,
+  type Database,
+  type EventBus,
+  type PasswordHasher,
+  type RateLimiter,
+  type TokenService,
+} from '@lumay/shared';
+
+/** What a composition root (edge, node, embedded) hands to `buildApp`. */
+export interface AppDeps {
+  db: Database;
+  cache: Cache;
+  bus: EventBus;
+  tokens: TokenService;
+  passwords: PasswordHasher;
+  /** Defaults to a limiter over `cache`. */
+  rateLimiter?: RateLimiter;
+  /** How the runtime finds the client address (connection info on Node, CF-Connecting-IP at the edge). */
+  clientIp: (request: Request, raw: unknown) => string | null;
+  refreshTokenTtlSeconds: number;
+  bodyLimitBytes: number;
+  version: string;
+}
+
+export function createServices(deps: AppDeps) {
+  const rateLimiter = deps.rateLimiter ?? createRateLimiter(deps.cache);
+  return {
+    deps,
+    sessions: createSessionService({
+      db: deps.db,
+      tokens: deps.tokens,
+      passwords: deps.passwords,
+      rateLimiter,
+      refreshTokenTtlSeconds: deps.refreshTokenTtlSeconds,
+    }),
+    apiKeys: createApiKeyService(deps.db),
+    members: createMemberService(deps.db, deps.passwords),
+    tenants: createTenantService(deps.db, deps.passwords),
+    agents: createAgentService(deps.db),
+    audit: createAuditService(deps.db),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
