@@ -1,7 +1,7 @@
 import { index, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { users } from './users.ts';
 import { id, timestamps } from './columns.ts';
 import { tenantId } from './tenant-column.ts';
+import { users } from './users.ts';
 
 /** A user's role in one tenant. */
 export const memberships = pgTable(

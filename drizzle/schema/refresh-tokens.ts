@@ -1,7 +1,7 @@
 import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import { users } from './users.ts';
 import { createdAt, id } from './columns.ts';
 import { tenantId } from './tenant-column.ts';
+import { users } from './users.ts';
 
 /** Rotating refresh tokens; a family shares `family_id` so reuse revokes the whole chain. */
 export const refreshTokens = pgTable(

@@ -1,4 +1,4 @@
-export { buildVoiceApp } from './app.ts';
 export type { VoiceNodeState } from './app.ts';
-export { startVoiceServer } from './server.ts';
+export { buildVoiceApp } from './app.ts';
 export type { VoiceServer } from './server.ts';
+export { startVoiceServer } from './server.ts';

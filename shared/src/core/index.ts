@@ -1,7 +1,6 @@
-export { AppError, ERROR_CODES, conflict, forbidden, isAppError, notFound, unauthorized } from './errors.ts';
-export type { ErrorCode } from './errors.ts';
-export { ID_PREFIXES, isId, newId } from './ids.ts';
-export type { IdKind } from './ids.ts';
+export type { Clock } from './clock.ts';
+export { systemClock } from './clock.ts';
+export { ConfigError, parseConfig } from './config.ts';
 export {
   canonicalJson,
   fromBase64Url,
@@ -12,6 +11,7 @@ export {
   toHex,
   utf8,
 } from './encoding.ts';
-export { systemClock } from './clock.ts';
-export type { Clock } from './clock.ts';
-export { ConfigError, parseConfig } from './config.ts';
+export type { ErrorCode } from './errors.ts';
+export { AppError, conflict, ERROR_CODES, forbidden, isAppError, notFound, unauthorized } from './errors.ts';
+export type { IdKind } from './ids.ts';
+export { ID_PREFIXES, isId, newId } from './ids.ts';

@@ -1,11 +1,12 @@
-export { AUDIT_GENESIS_HASH, appendAudit, auditHash, verifyAuditChain } from './audit.ts';
 export type { AuditEntry, AuditVerification } from './audit.ts';
-export { createAuditService, toAuditView } from './audit-query.ts';
+export { AUDIT_GENESIS_HASH, appendAudit, auditHash, verifyAuditChain } from './audit.ts';
 export type { AuditFilters, AuditService } from './audit-query.ts';
+export { createAuditService, toAuditView } from './audit-query.ts';
 export type { Actor, RequestContext } from './context.ts';
 export * from './identity/index.ts';
-export { createRateLimiter } from './rate-limit.ts';
 export type { RateLimiter, RateLimitRule } from './rate-limit.ts';
+export { createRateLimiter } from './rate-limit.ts';
+export type { Permission, Role } from './rbac.ts';
 export {
   canGrantRole,
   isPermission,
@@ -15,5 +16,4 @@ export {
   ROLE_PERMISSIONS,
   ROLES,
 } from './rbac.ts';
-export type { Permission, Role } from './rbac.ts';
 export { redactSecrets } from './redact.ts';

@@ -1,2 +1,2 @@
-export { createAgentService, toAgentView } from './agents.ts';
 export type { AgentFilters, AgentInput, AgentService, AgentStatus, AgentView } from './agents.ts';
+export { createAgentService, toAgentView } from './agents.ts';

@@ -76,16 +76,14 @@ const updateTenant = createRoute({
 export function registerTenantRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(createTenant, async (c) => {
     const principal = principalOf(c);
-    const result = await c
-      .get('services')
-      .tenants.create(
-        {
-          actor: { type: 'user', id: principal.userId },
-          requestId: c.get('requestId'),
-          ip: c.get('clientIp'),
-        },
-        c.req.valid('json'),
-      );
+    const result = await c.get('services').tenants.create(
+      {
+        actor: { type: 'user', id: principal.userId },
+        requestId: c.get('requestId'),
+        ip: c.get('clientIp'),
+      },
+      c.req.valid('json'),
+    );
     return c.json(result, 201);
   });
 

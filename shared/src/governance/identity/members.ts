@@ -1,11 +1,10 @@
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { AppError, newId, randomBytes, toBase64Url } from '../../core/index.ts';
 import { type Database, rowsOf, type Tx, tables } from '../../platform/index.ts';
 import { appendAudit } from '../audit.ts';
 import type { RequestContext } from '../context.ts';
 import { canGrantRole, type Role } from '../rbac.ts';
 import type { PasswordHasher } from './passwords.ts';
-import { sql } from 'drizzle-orm';
 
 export interface MemberView {
   userId: string;

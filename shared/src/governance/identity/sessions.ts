@@ -113,7 +113,7 @@ export function createSessionService(deps: SessionDeps) {
 
       decoyHash ??= passwords.hash('decoy-password-for-timing');
       const passwordOk = await passwords.verify(input.password, user?.password_hash ?? (await decoyHash));
-      if (!user || !user.password_hash || !passwordOk || user.disabled) {
+      if (!user?.password_hash || !passwordOk || user.disabled) {
         await rateLimiter.hit(LOGIN_LIMITS.perAccount, email).catch(() => undefined);
         throw invalidCredentials();
       }
