@@ -1,0 +1,125 @@
+import {
+  type Cache,
+  createInProcessBus,
+  createMemoryCache,
+  createPostgresDatabase,
+  createTokenService,
+  type Database,
+  type EventBus,
+  generateTokenKeys,
+  type OwnerQuery,
+  type TokenService,
+} from '@lumay/shared';
+import { createPgliteDatabase, createPostgresOwner } from '@lumay/shared/node';
+import { buildApp } from '../../workers/src/app.ts';
+import { createNodePasswordHasher } from '../../workers/src/node-runtime.ts';
+import { seed } from '../../workers/src/seed.ts';
+import { type AppDeps, createServices } from '../../workers/src/services.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+export const ADMIN_EMAIL = 'admin@test.lumay';
+export const ADMIN_PASSWORD = 'admin-password-for-tests';
+export const DEMO_EMAIL = 'demo@test.lumay';
+export const DEMO_PASSWORD = 'demo-password-for-tests';
+
+/** A running management API under test, reached in-process through `fetch` (the app's own handler). */
+export interface AppTarget {
+  name: string;
+  kind: DatabaseKind;
+  fetch: (path: string, init?: RequestInit) => Promise<Response>;
+  db: Database;
+  /** Raw SQL as the schema owner, for tests that tamper with rows or inspect the catalog. */
+  owner: OwnerQuery;
+  tokens: TokenService;
+  /** Token key pair used by this target (JWT attack tests sign with these). */
+  keys: { privateKeyPem: string; publicKeyPem: string };
+  issuer: string;
+  audience: string;
+  demoTenantId: string;
+  platformTenantId: string;
+  /** Postgres targets only: the fresh database's URLs. */
+  database?: TestDatabase;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+export interface AppTargetOptions {
+  cache?: Cache;
+  bus?: EventBus;
+  bodyLimitBytes?: number;
+  accessTokenTtlSeconds?: number;
+}
+
+/**
+ * Builds the real app (real services, real database with RLS, real password hashing and JWTs) over a
+ * fresh Postgres database or an in-memory PGlite, seeded like the embedded default.
+ */
+export async function createAppTarget(
+  kind: DatabaseKind,
+  options: AppTargetOptions = {},
+): Promise<AppTarget> {
+  let db: Database;
+  let owner: OwnerQuery;
+  let database: TestDatabase | undefined;
+  let closeOwner = async () => {};
+  if (kind === 'postgres') {
+    database = await createTestDatabase();
+    db = createPostgresDatabase({ url: database.url, max: 5 });
+    const ownerConnection = createPostgresOwner(database.url);
+    owner = ownerConnection.owner;
+    closeOwner = ownerConnection.close;
+  } else {
+    ({ db, owner } = await createPgliteDatabase(undefined));
+  }
+  const keys = await generateTokenKeys();
+  const issuer = 'lumay-test';
+  const audience = 'lumay-api-test';
+  const tokens = await createTokenService({
+    ...keys,
+    issuer,
+    audience,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
+  });
+  const bus = options.bus ?? createInProcessBus();
+  const deps: AppDeps = {
+    db,
+    cache: options.cache ?? createMemoryCache(),
+    bus,
+    tokens,
+    passwords: createNodePasswordHasher(),
+    // Tests choose the client address per request through X-Forwarded-For (like TRUST_PROXY=true).
+    clientIp: (request) => request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? '127.0.0.1',
+    refreshTokenTtlSeconds: 3600,
+    bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+    version: 'test',
+  };
+  const report = await seed(createServices(deps), db, owner, {
+    adminEmail: ADMIN_EMAIL,
+    adminPassword: ADMIN_PASSWORD,
+    demo: { ownerEmail: DEMO_EMAIL, ownerPassword: DEMO_PASSWORD },
+  });
+  const app = buildApp(deps);
+  return {
+    name: `in-process app on ${kind}`,
+    kind,
+    fetch: async (path, init) => app.fetch(new Request(new URL(path, 'http://lumay.test'), init)),
+    db,
+    owner,
+    tokens,
+    keys,
+    issuer,
+    audience,
+    demoTenantId: report.demo?.tenantId ?? '',
+    platformTenantId: report.admin.tenantId,
+    ...(database ? { database } : {}),
+    deps,
+    async close() {
+      await bus.close();
+      await closeOwner();
+      await db.close();
+      await database?.drop();
+    },
+  };
+}
