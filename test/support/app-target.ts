@@ -42,6 +42,8 @@ export interface AppTarget {
   /** Postgres targets only: the fresh database's URLs. */
   database?: TestDatabase;
   deps: AppDeps;
+  /** Every registered handler (middleware excluded), deduplicated: the route sweep walks these. */
+  routes: readonly { method: string; path: string }[];
   close(): Promise<void>;
 }
 
@@ -101,6 +103,10 @@ export async function createAppTarget(
     demo: { ownerEmail: DEMO_EMAIL, ownerPassword: DEMO_PASSWORD },
   });
   const app = buildApp(deps);
+  const routes = new Map<string, { method: string; path: string }>();
+  for (const { method, path } of app.routes) {
+    if (method !== 'ALL') routes.set(`${method} ${path}`, { method, path });
+  }
   return {
     name: `in-process app on ${kind}`,
     kind,
@@ -115,6 +121,7 @@ export async function createAppTarget(
     platformTenantId: report.admin.tenantId,
     ...(database ? { database } : {}),
     deps,
+    routes: [...routes.values()],
     async close() {
       await bus.close();
       await closeOwner();

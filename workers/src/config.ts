@@ -54,5 +54,45 @@ export const nodeConfigSchema = z.object({
   LUMAY_ADMIN_EMAIL: z.string().email('must be an email address').optional(),
   LUMAY_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(15_000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+  AMQP_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL'),
+  CACHE_TIMEOUT_MS: z.coerce.number().int().min(5).max(5000).default(50),
+  OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
 });
 export type NodeConfig = z.output<typeof nodeConfigSchema>;
+
+/**
+ * The edge target (Cloudflare Workers): read from the Worker's vars and secrets on the first request of
+ * an isolate. DATABASE_URL is filled from the `HYPERDRIVE` binding when one is bound. A Worker cannot
+ * exit, so a bad setting answers 503 naming the variable instead of stopping start-up.
+ */
+export const edgeConfigSchema = z
+  .object({
+    ...common,
+    DATABASE_URL: z
+      .string({ error: 'required: a postgres:// connection URL, or bind a Hyperdrive config as HYPERDRIVE' })
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL'),
+    /** Workers allow six concurrent outbound connections per request; keep one spare. */
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(5).default(5),
+    JWT_PRIVATE_KEY: z
+      .string({ error: 'required: a PEM-encoded PKCS#8 ES256 private key (a Worker secret)' })
+      .includes('-----BEGIN', { message: 'must be a PEM-encoded PKCS#8 ES256 private key' }),
+    JWT_PUBLIC_KEY: z
+      .string({ error: 'required: a PEM-encoded SPKI ES256 public key' })
+      .includes('-----BEGIN', { message: 'must be a PEM-encoded SPKI ES256 public key' }),
+    UPSTASH_REDIS_REST_URL: z.string().url('must be an https:// URL').optional(),
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+    CACHE_TIMEOUT_MS: z.coerce.number().int().min(5).max(5000).default(50),
+    OUTBOX_RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
+  })
+  .superRefine((config, context) => {
+    if (Boolean(config.UPSTASH_REDIS_REST_URL) !== Boolean(config.UPSTASH_REDIS_REST_TOKEN)) {
+      const missing = config.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL';
+      context.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'required when the other UPSTASH_REDIS_REST_* setting is set',
+      });
+    }
+  });
+export type EdgeConfig = z.output<typeof edgeConfigSchema>;

@@ -45,6 +45,21 @@ export function idParam<Name extends string = 'id'>(prefix: string, name: Name =
   return z.strictObject({ [name]: schema } as Record<Name, typeof schema>);
 }
 
+/**
+ * Whether a parsed JSON value nests objects/arrays at most `maxDepth` levels. Iterative on purpose:
+ * a body nested thousands deep overflows the stack of any recursive walk (JSON.stringify, audit
+ * canonicalisation, the jsonb parser), which would turn bad input into a 500.
+ */
+export function jsonDepthWithin(value: unknown, maxDepth: number): boolean {
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    if (item.value === null || typeof item.value !== 'object') continue;
+    if (item.depth >= maxDepth) return false;
+    for (const child of Object.values(item.value)) pending.push({ value: child, depth: item.depth + 1 });
+  }
+  return true;
+}
+
 /** Request body helper: JSON only, required, validated. */
 export const jsonBody = <Schema extends z.ZodType>(schema: Schema) => ({
   body: { required: true, content: { 'application/json': { schema } } },

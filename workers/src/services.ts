@@ -44,7 +44,7 @@ export function createServices(deps: AppDeps) {
     apiKeys: createApiKeyService(deps.db),
     members: createMemberService(deps.db, deps.passwords),
     tenants: createTenantService(deps.db, deps.passwords),
-    agents: createAgentService(deps.db),
+    agents: createAgentService(deps.db, deps.cache),
     audit: createAuditService(deps.db),
   };
 }

@@ -1,7 +1,7 @@
 import { and, desc, eq, ilike, lt, sql } from 'drizzle-orm';
 import { AppError, newId } from '../core/index.ts';
 import { appendAudit, type RequestContext } from '../governance/index.ts';
-import { type Database, enqueueEvent, type Tx, tables } from '../platform/index.ts';
+import { type Cache, type Database, enqueueEvent, type Tx, tables } from '../platform/index.ts';
 
 type AgentRow = typeof tables.agents.$inferSelect;
 export type AgentStatus = AgentRow['status'];
@@ -63,11 +63,21 @@ async function findAgent(tx: Tx, id: string): Promise<AgentRow> {
   return row;
 }
 
+/** Agent configuration stays cached this long at most; changes evict it sooner. */
+export const AGENT_CACHE_TTL_SECONDS = 300;
+
+/** Cache key of an agent's current configuration; the tenant is always part of the key. */
+export function agentCacheKey(tenantId: string, agentId: string): string {
+  return `t:${tenantId}:agent:${agentId}`;
+}
+
 /**
  * Agents: the unit a tenant configures and customers talk to. Every change is audited and emits
- * `config.changed` through the outbox in the same transaction.
+ * `config.changed` through the outbox in the same transaction. Reads of one agent go through a
+ * read-through cache (tenant and id in the key, the version in the value); writes evict the entry
+ * after commit, and the `config.changed` consumer evicts it again in case that eviction was missed.
  */
-export function createAgentService(db: Database) {
+export function createAgentService(db: Database, cache?: Cache) {
   const scope = (context: RequestContext) => ({
     tenantId: context.tenantId,
     userId: context.actor.type === 'user' ? context.actor.id : null,
@@ -107,8 +117,14 @@ export function createAgentService(db: Database) {
       });
     },
 
-    get: (context: RequestContext, id: string) =>
-      db.withTenant(scope(context), async (tx) => toAgentView(await findAgent(tx, id))),
+    async get(context: RequestContext, id: string): Promise<AgentView> {
+      const key = agentCacheKey(context.tenantId, id);
+      const cached = await cache?.get<AgentView>(key);
+      if (cached) return cached;
+      const agent = await db.withTenant(scope(context), async (tx) => toAgentView(await findAgent(tx, id)));
+      await cache?.set(key, agent, AGENT_CACHE_TTL_SECONDS);
+      return agent;
+    },
 
     async list(context: RequestContext, filters: AgentFilters) {
       return db.withTenant(scope(context), async (tx) => {
@@ -140,7 +156,7 @@ export function createAgentService(db: Database) {
       patch: Partial<AgentInput>,
       expectedVersion?: number,
     ): Promise<AgentView> {
-      return db.withTenant(scope(context), async (tx) => {
+      const updated = await db.withTenant(scope(context), async (tx) => {
         const before = await findAgent(tx, id);
         if (expectedVersion !== undefined && expectedVersion !== before.version) {
           throw new AppError('conflict', `Agent is at version ${before.version}, not ${expectedVersion}`);
@@ -175,6 +191,8 @@ export function createAgentService(db: Database) {
         });
         return after;
       });
+      await cache?.delete(agentCacheKey(context.tenantId, id));
+      return updated;
     },
 
     async remove(context: RequestContext, id: string): Promise<void> {
@@ -189,6 +207,7 @@ export function createAgentService(db: Database) {
         });
         await enqueueEvent(tx, context.tenantId, 'config.changed', { resourceType: 'agent', resourceId: id });
       });
+      await cache?.delete(agentCacheKey(context.tenantId, id));
     },
   };
 }

@@ -4,6 +4,7 @@ import type { AppEnv } from '../env.ts';
 import {
   idParam,
   jsonBody,
+  jsonDepthWithin,
   jsonResponse,
   PaginationQuery,
   page,
@@ -32,6 +33,11 @@ export const AgentSchema = z
 /** Agent configuration: model choice, prompt and channel settings; provider-neutral names only. */
 const AgentConfig = z
   .record(z.string().max(100), z.unknown())
+  // Depth first, aborting: the size check below serializes recursively.
+  .refine((value) => jsonDepthWithin(value, 32), {
+    message: 'config may nest at most 32 levels',
+    abort: true,
+  })
   .refine((value) => JSON.stringify(value).length <= 64_000, 'config must serialize to at most 64 kB');
 
 const Metadata = z

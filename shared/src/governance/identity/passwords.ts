@@ -43,6 +43,8 @@ export function createPasswordHasher(scrypt: ScryptFunction = portableScrypt): P
       const expected = parts[5] ?? '';
       if (!logN || !r || !p || logN > 20 || salt.length < 16) return false;
       const keyLength = fromBase64Url(expected).length;
+      // A truncated hash must not verify: an empty key compares equal to an empty derivation.
+      if (keyLength < 16) return false;
       const derived = await scrypt(utf8(password.normalize('NFKC')), salt, { N: 2 ** logN, r, p, keyLength });
       return timingSafeEqual(toBase64Url(derived), expected);
     },

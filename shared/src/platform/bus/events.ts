@@ -50,3 +50,23 @@ export interface EventEnvelope<Topic extends EventTopic = EventTopic> {
 export function isEventTopic(value: string): value is EventTopic {
   return Object.hasOwn(EVENT_SCHEMAS, value);
 }
+
+const envelopeShape = z.object({
+  id: z.string().min(1),
+  tenantId: z.string().min(1),
+  topic: z.string().refine(isEventTopic, { message: 'unknown event topic' }),
+  payload: z.unknown(),
+  occurredAt: z.iso.datetime({ offset: true }),
+});
+
+/**
+ * Validates an untrusted value (a message body off the wire, an outbox row) as an event envelope,
+ * including the payload against its topic's schema. Throws a `ZodError` describing what is wrong,
+ * so a transport can dead-letter the message with the reason.
+ */
+export function parseEventEnvelope(value: unknown): EventEnvelope {
+  const envelope = envelopeShape.parse(value);
+  const topic = envelope.topic as EventTopic;
+  const payload = EVENT_SCHEMAS[topic].parse(envelope.payload);
+  return { ...envelope, topic, payload } as EventEnvelope;
+}

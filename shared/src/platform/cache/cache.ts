@@ -15,4 +15,24 @@ export interface Cache {
    */
   increment(key: string, ttlSeconds: number): Promise<number | undefined>;
   close(): Promise<void>;
+  /**
+   * Optional: cross-instance invalidation, for instances that keep a local copy in front of the
+   * shared cache. Absent when the adapter has no channel to other instances.
+   */
+  invalidations?: CacheInvalidations;
+}
+
+/**
+ * Best-effort broadcast of evicted keys between instances. A message published while the channel is
+ * down is lost, so a local copy's TTL must still bound how stale it can get.
+ */
+export interface CacheInvalidations {
+  /** Tells every subscribed instance (this one included) that `keys` changed; never throws. */
+  publish(keys: string[]): Promise<void>;
+  /**
+   * Calls `handler` with the keys of every invalidation published from now on, until the returned
+   * function is called. Resolves once the subscription is live, or after a bounded wait when the
+   * channel is down (it then goes live in the background when the channel comes back).
+   */
+  subscribe(handler: (keys: string[]) => void): Promise<() => void>;
 }

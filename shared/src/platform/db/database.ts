@@ -27,7 +27,9 @@ export interface Database {
   withTenant<T>(scope: TenantScope, work: (tx: Tx) => Promise<T>): Promise<T>;
   /**
    * Runs `work` as the application role with no tenant set: every tenant table reads empty.
-   * Only the `lumay_private` pre-authentication functions return rows here.
+   * Only the `lumay_private` SECURITY DEFINER functions return rows here: the pre-authentication
+   * lookups, and the outbox relay's cross-tenant `outbox_claim` / `outbox_mark_sent` /
+   * `outbox_record_failure` (row locks they take last until `work` settles).
    */
   withoutTenant<T>(userId: string | null, work: (tx: Tx) => Promise<T>): Promise<T>;
   /** Throws when the database cannot be reached. */

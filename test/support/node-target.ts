@@ -1,0 +1,56 @@
+import { resolve } from 'node:path';
+import { createTestDatabase } from './database.ts';
+import { TEST_AMQP_URL, TEST_REDIS_URL } from './services.ts';
+import {
+  freePort,
+  type HttpTarget,
+  once,
+  SEEDED_ADMIN,
+  SEEDED_DEMO,
+  seedDatabase,
+  startSpawnedServer,
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+} from './spawned-server.ts';
+
+/**
+ * The on-prem target: `tsx workers/src/node.ts` on a free port, against a fresh Postgres database
+ * (the server connects as the application role and migrates with the owner URL), the shared Redis
+ * and RabbitMQ. The database is seeded from here, with the token keys the server is given.
+ */
+export async function createNodeTarget(): Promise<HttpTarget> {
+  const database = await createTestDatabase();
+  const cleanup = once(() => database.drop());
+  try {
+    const { keys } = await seedDatabase(database.url);
+    const port = await freePort();
+    return await startSpawnedServer({
+      name: 'node (workers/src/node.ts)',
+      admin: SEEDED_ADMIN,
+      demo: SEEDED_DEMO,
+      command: resolve('node_modules/.bin/tsx'),
+      args: [resolve('workers/src/node.ts')],
+      env: {
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATABASE_URL: database.appUrl,
+        MIGRATION_DATABASE_URL: database.url,
+        REDIS_URL: TEST_REDIS_URL,
+        AMQP_URL: TEST_AMQP_URL,
+        JWT_PRIVATE_KEY: keys.privateKeyPem,
+        JWT_PUBLIC_KEY: keys.publicKeyPem,
+        JWT_ISSUER: TEST_ISSUER,
+        JWT_AUDIENCE: TEST_AUDIENCE,
+        // The suite's client sends a fresh X-Forwarded-For per request; without this every request
+        // shares 127.0.0.1 and the per-address login limit (kept in the shared Redis) spans runs.
+        TRUST_PROXY: 'true',
+      },
+      port,
+      startTimeoutMs: 90_000,
+      cleanup,
+    });
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
