@@ -15,7 +15,10 @@ app.get('/agents/:id', async (c) => {
   return row ? c.json(row) : c.json({ error: 'not found' }, 404);
 });
 app.get('/agents', async (c) => {
-  const rows = await sql`select * from agents where tenant_id = ${c.req.query('tenant') ?? ''} order by id desc limit 20`;
+  const rows =
+    await sql`select * from agents where tenant_id = ${c.req.query('tenant') ?? ''} order by id desc limit 20`;
   return c.json({ data: rows });
 });
-serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => console.log(`baseline listening ${info.port}`));
+serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) =>
+  console.log(`baseline listening ${info.port}`),
+);

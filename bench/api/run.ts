@@ -24,7 +24,9 @@ function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -108,23 +110,30 @@ async function main(): Promise<void> {
     const post = async (path: string, body: unknown, token?: string) => {
       const response = await fetch(`${apiBase}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify(body),
       });
       if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
       return (await response.json()) as Record<string, any>;
     };
-    const adminToken = (await post('/v1/auth/login', { email: 'admin@bench.lumay', password: adminPassword })).accessToken;
+    const adminToken = (await post('/v1/auth/login', { email: 'admin@bench.lumay', password: adminPassword }))
+      .accessToken;
     const tenant = await post(
       '/v1/tenants',
       { name: 'Bench', owner: { email: 'owner@bench.lumay', password: 'bench-owner-password' } },
       adminToken,
     );
-    const token = (await post('/v1/auth/login', { email: 'owner@bench.lumay', password: 'bench-owner-password' }))
-      .accessToken as string;
+    const token = (
+      await post('/v1/auth/login', { email: 'owner@bench.lumay', password: 'bench-owner-password' })
+    ).accessToken as string;
     let agentId = '';
     for (let index = 0; index < 25; index++) {
-      agentId = (await post('/v1/agents', { name: `Bench agent ${index}`, config: { prompt: 'x'.repeat(200) } }, token)).id;
+      agentId = (
+        await post('/v1/agents', { name: `Bench agent ${index}`, config: { prompt: 'x'.repeat(200) } }, token)
+      ).id;
     }
     await waitFor(`http://127.0.0.1:${basePort}/agents/${agentId}`, baseline);
     const auth = { authorization: `Bearer ${token}` };

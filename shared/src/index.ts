@@ -4,5 +4,6 @@
  */
 export * from './core/index.ts';
 export * from './governance/index.ts';
+export * from './intelligence/index.ts';
 export * from './orchestration/index.ts';
 export * from './platform/index.ts';

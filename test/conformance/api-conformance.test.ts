@@ -11,7 +11,7 @@ import type { HttpTarget } from '../support/spawned-server.ts';
  * on a real port; the suite sees only HTTP.
  */
 const TARGETS: { name: string; start: () => Promise<HttpTarget> }[] = [
-  { name: 'edge', start: createEdgeTarget },
+  { name: 'edge', start: () => createEdgeTarget() },
   { name: 'node', start: createNodeTarget },
   { name: 'embedded', start: createEmbeddedTarget },
 ];
@@ -44,7 +44,9 @@ describe.each(TARGETS)('management API conformance: $name', ({ start }) => {
   });
   beforeEach(({ onTestFailed }) => {
     onTestFailed(() => {
-      console.error(`--- ${target?.name ?? 'target'} output (last 8000 chars) ---\n${target?.logs().slice(-8000)}`);
+      console.error(
+        `--- ${target?.name ?? 'target'} output (last 8000 chars) ---\n${target?.logs().slice(-8000)}`,
+      );
     });
   });
 
@@ -65,9 +67,18 @@ describe.each(TARGETS)('management API conformance: $name', ({ start }) => {
       expect(response.body.openapi).toMatch(/^3\.1\.\d+$/);
       expect(response.body.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
       expect(Object.keys(response.body.paths)).toEqual(
-        expect.arrayContaining(['/v1/auth/login', '/v1/auth/refresh', '/v1/agents', '/v1/agents/{id}', '/v1/audit']),
+        expect.arrayContaining([
+          '/v1/auth/login',
+          '/v1/auth/refresh',
+          '/v1/agents',
+          '/v1/agents/{id}',
+          '/v1/audit',
+        ]),
       );
-      expect(response.body.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(response.body.components.securitySchemes.bearerAuth).toMatchObject({
+        type: 'http',
+        scheme: 'bearer',
+      });
     });
 
     it('puts a request id on every response and keeps a well-formed caller id', async () => {
@@ -93,7 +104,10 @@ describe.each(TARGETS)('management API conformance: $name', ({ start }) => {
 
   describe('auth', () => {
     it('logs in, answers /me, and rotates refresh tokens (a replayed one is refused)', async () => {
-      const loggedIn = await api.post('/v1/auth/login', { email: target.demo.email, password: target.demo.password });
+      const loggedIn = await api.post('/v1/auth/login', {
+        email: target.demo.email,
+        password: target.demo.password,
+      });
       expect(loggedIn.status, loggedIn.text).toBe(200);
       expect(loggedIn.headers.get('cache-control')).toBe('no-store');
       expect(loggedIn.body).toMatchObject({
@@ -127,7 +141,10 @@ describe.each(TARGETS)('management API conformance: $name', ({ start }) => {
     });
 
     it('refuses a wrong password with 401 invalid_credentials', async () => {
-      const response = await api.post('/v1/auth/login', { email: tenantA.email, password: 'not-the-password' });
+      const response = await api.post('/v1/auth/login', {
+        email: tenantA.email,
+        password: 'not-the-password',
+      });
       expect(response.status).toBe(401);
       expectErrorShape(response, 'invalid_credentials');
     });
@@ -180,7 +197,11 @@ describe.each(TARGETS)('management API conformance: $name', ({ start }) => {
         { token: tenantA.token },
       );
       expect(created.status, created.text).toBe(201);
-      expect(created.body).toMatchObject({ id: expect.stringMatching(/^agt_/), name: 'Conformance agent', version: 1 });
+      expect(created.body).toMatchObject({
+        id: expect.stringMatching(/^agt_/),
+        name: 'Conformance agent',
+        version: 1,
+      });
       const path = `/v1/agents/${created.body.id}`;
 
       const fetched = await api.get(path, { token: tenantA.token });
@@ -238,7 +259,9 @@ describe.each(TARGETS)('management API conformance: $name', ({ start }) => {
         prevHash: expect.any(String),
       });
       const all = await api.get('/v1/audit?limit=200', { token: tenantA.token });
-      expect(all.body.data.every((row: { tenantId: string }) => row.tenantId === tenantA.tenantId)).toBe(true);
+      expect(all.body.data.every((row: { tenantId: string }) => row.tenantId === tenantA.tenantId)).toBe(
+        true,
+      );
 
       const verified = await api.get('/v1/audit/verify', { token: tenantA.token });
       expect(verified.status).toBe(200);

@@ -6,7 +6,7 @@ import { createEdgeTarget, type EdgeTarget } from '../support/edge-target.ts';
 
 /**
  * What only the edge build does, in workerd through `wrangler dev`: Postgres through a Hyperdrive
- * binding (prepare: false), a connection pool per request that is released afterwards, the outbox
+ * binding (prepare: false), a connection pool per request (workerd forbids sharing sockets), the outbox
  * relayed to a Queues producer (after writes and on the cron trigger), and a 503 that names the
  * missing settings, since a Worker cannot refuse to start.
  */
@@ -91,30 +91,28 @@ describe('edge runtime: Hyperdrive binding, per-request connections, Queues rela
     const fired = await target.fetch('/__scheduled?cron=*+*+*+*+*');
     expect(fired.status).toBe(200);
     await fired.text();
-    const left = await eventually(() => unsent(tenant.tenantId), (count) => count === 0);
-    const [row] = await owner.owner<{ last_error: string | null }>('select last_error from outbox where id = $1', [id]);
+    const left = await eventually(
+      () => unsent(tenant.tenantId),
+      (count) => count === 0,
+    );
+    const [row] = await owner.owner<{ last_error: string | null }>(
+      'select last_error from outbox where id = $1',
+      [id],
+    );
     expect(left, String(row?.last_error)).toBe(0);
   });
 
-  it('closes each request’s connections once the response is sent', async () => {
-    const name = new URL(target.database.url).pathname.slice(1);
-    const responses = await Promise.all(
+  it('serves concurrent and back-to-back requests, each on its own connections', async () => {
+    // workerd refuses I/O on a socket opened by another request: a pool shared across requests
+    // fails here with 500s and flapping readiness.
+    const concurrent = await Promise.all(
       Array.from({ length: 12 }, () => api.get('/v1/agents', { token: tenant.token })),
     );
-    expect(responses.map((response) => response.status)).toEqual(responses.map(() => 200));
-    const open = await eventually(
-      async () =>
-        Number(
-          (
-            await owner.owner<{ count: string }>(
-              `select count(*) as count from pg_stat_activity where datname = $1 and usename = 'lumay_app'`,
-              [name],
-            )
-          )[0]?.count,
-        ),
-      (count) => count === 0,
-    );
-    expect(open).toBe(0);
+    expect(concurrent.map((response) => response.status)).toEqual(concurrent.map(() => 200));
+    for (let index = 0; index < 6; index++) {
+      expect((await api.get('/readyz')).status).toBe(200);
+      expect((await api.get('/v1/agents', { token: tenant.token })).status).toBe(200);
+    }
   });
 });
 

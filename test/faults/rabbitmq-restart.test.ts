@@ -224,7 +224,7 @@ describe('RabbitMQ restart under a steady stream of outbox events', () => {
     console.log(
       [
         'RabbitMQ restart fault test:',
-        `  events produced            ${produced.length} (${producedDuringOutage} while the broker was down)`,
+        `  events produced            ${produced.length} (${producedDuringOutage} between stop and restart)`,
         `  handler deliveries         ${delivered}`,
         `  duplicates suppressed      ${duplicates}`,
         `  effect rows                ${summary?.rows} (${summary?.distinct_events} distinct)`,

@@ -24,13 +24,21 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('API keys on %s', (kind) => 
   afterAll(() => target?.close());
 
   async function createKey(role: string, extra: Record<string, unknown> = {}) {
-    const response = await api.post('/v1/api-keys', { name: `${role} key`, role, ...extra }, { token: tenant.token });
+    const response = await api.post(
+      '/v1/api-keys',
+      { name: `${role} key`, role, ...extra },
+      { token: tenant.token },
+    );
     expect(response.status, response.text).toBe(201);
     return response.body as { id: string; key: string; role: string; lastFour: string };
   }
 
   it('shows the secret once and never again, nor its hash', async () => {
-    const created = await api.post('/v1/api-keys', { name: 'CI deploys', role: 'builder' }, { token: tenant.token });
+    const created = await api.post(
+      '/v1/api-keys',
+      { name: 'CI deploys', role: 'builder' },
+      { token: tenant.token },
+    );
     expect(created.status).toBe(201);
     expect(created.headers.get('cache-control')).toBe('no-store');
     expect(created.body.key).toMatch(KEY_PATTERN);
@@ -54,14 +62,25 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('API keys on %s', (kind) => 
       expect(text).not.toContain(secretPart);
       expect(text).not.toMatch(/secretHash|secret_hash|"key"/);
     }
-    const [stored] = await target.owner<{ secret_hash: string }>('select secret_hash from api_keys where id = $1', [
-      created.body.id,
-    ]);
+    const [stored] = await target.owner<{ secret_hash: string }>(
+      'select secret_hash from api_keys where id = $1',
+      [created.body.id],
+    );
     expect(stored?.secret_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(fetched.text).not.toContain(stored?.secret_hash);
     expect(listed.text).not.toContain(stored?.secret_hash);
     expect(Object.keys(fetched.body).sort()).toEqual(
-      ['createdAt', 'createdBy', 'expiresAt', 'id', 'lastFour', 'lastUsedAt', 'name', 'revokedAt', 'role'].sort(),
+      [
+        'createdAt',
+        'createdBy',
+        'expiresAt',
+        'id',
+        'lastFour',
+        'lastUsedAt',
+        'name',
+        'revokedAt',
+        'role',
+      ].sort(),
     );
   });
 
@@ -104,14 +123,18 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('API keys on %s', (kind) => 
     const again = await api.delete(`/v1/api-keys/${key.id}`, { token: tenant.token });
     expect(again.status).toBe(200);
     expect(again.body.revokedAt).toBe(revoked.body.revokedAt);
-    const audit = await api.get(`/v1/audit?action=api_key.revoke&resourceId=${key.id}`, { token: tenant.token });
+    const audit = await api.get(`/v1/audit?action=api_key.revoke&resourceId=${key.id}`, {
+      token: tenant.token,
+    });
     expect(audit.body.data).toHaveLength(1);
   });
 
   it('refuses an expired key', async () => {
     const key = await createKey('viewer', { expiresAt: new Date(Date.now() + 3600_000).toISOString() });
     expect((await api.get('/v1/agents', { token: key.key })).status).toBe(200);
-    await target.owner(`update api_keys set expires_at = now() - interval '1 second' where id = $1`, [key.id]);
+    await target.owner(`update api_keys set expires_at = now() - interval '1 second' where id = $1`, [
+      key.id,
+    ]);
     const response = await api.get('/v1/agents', { token: key.key });
     expect(response.status).toBe(401);
     const past = await api.post(
@@ -125,18 +148,30 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('API keys on %s', (kind) => 
 
   it('does not let a role mint a key above itself', async () => {
     const admin = await memberToken(api, tenant.token, 'admin');
-    const ownerKey = await api.post('/v1/api-keys', { name: 'too much', role: 'owner' }, { token: admin.token });
+    const ownerKey = await api.post(
+      '/v1/api-keys',
+      { name: 'too much', role: 'owner' },
+      { token: admin.token },
+    );
     expect(ownerKey.status).toBe(403);
     const adminKey = await api.post('/v1/api-keys', { name: 'fine', role: 'admin' }, { token: admin.token });
     expect(adminKey.status).toBe(201);
 
     const builder = await memberToken(api, tenant.token, 'builder');
-    const fromBuilder = await api.post('/v1/api-keys', { name: 'nope', role: 'admin' }, { token: builder.token });
+    const fromBuilder = await api.post(
+      '/v1/api-keys',
+      { name: 'nope', role: 'admin' },
+      { token: builder.token },
+    );
     expect(fromBuilder.status).toBe(403);
     expect(fromBuilder.body.error.code).toBe('forbidden');
 
     // A key cannot escalate either: an admin key may not mint an owner key.
-    const escalate = await api.post('/v1/api-keys', { name: 'escalate', role: 'owner' }, { token: adminKey.body.key });
+    const escalate = await api.post(
+      '/v1/api-keys',
+      { name: 'escalate', role: 'owner' },
+      { token: adminKey.body.key },
+    );
     expect(escalate.status).toBe(403);
   });
 
@@ -176,7 +211,10 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('API keys on %s', (kind) => 
 
   it('hides another tenant’s keys (404) and validates input (400)', async () => {
     const key = await createKey('viewer');
-    const demo = await api.post('/v1/auth/login', { email: 'demo@test.lumay', password: 'demo-password-for-tests' });
+    const demo = await api.post('/v1/auth/login', {
+      email: 'demo@test.lumay',
+      password: 'demo-password-for-tests',
+    });
     expect((await api.get(`/v1/api-keys/${key.id}`, { token: demo.body.accessToken })).status).toBe(404);
     expect((await api.delete(`/v1/api-keys/${key.id}`, { token: demo.body.accessToken })).status).toBe(404);
     expect((await api.get('/v1/agents', { token: key.key })).status).toBe(200);
@@ -198,11 +236,17 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('API keys on %s', (kind) => 
     const paged = await createTenant(api, await loginAdmin(api), 'keys-paging');
     const ids: string[] = [];
     for (let index = 0; index < 5; index++) {
-      const response = await api.post('/v1/api-keys', { name: `k${index}`, role: 'viewer' }, { token: paged.token });
+      const response = await api.post(
+        '/v1/api-keys',
+        { name: `k${index}`, role: 'viewer' },
+        { token: paged.token },
+      );
       ids.push(response.body.id);
     }
     const first = await api.get('/v1/api-keys?limit=3', { token: paged.token });
-    const second = await api.get(`/v1/api-keys?limit=3&cursor=${first.body.nextCursor}`, { token: paged.token });
+    const second = await api.get(`/v1/api-keys?limit=3&cursor=${first.body.nextCursor}`, {
+      token: paged.token,
+    });
     expect(second.body.nextCursor).toBeNull();
     const seen = [...first.body.data, ...second.body.data].map((key: { id: string }) => key.id);
     expect(seen).toEqual([...ids].reverse());

@@ -19,7 +19,14 @@ interface AuditRowView {
   ip: string | null;
 }
 
-const FORBIDDEN_KEYS = ['passwordHash', 'password_hash', 'secretHash', 'secret_hash', 'tokenHash', 'token_hash'];
+const FORBIDDEN_KEYS = [
+  'passwordHash',
+  'password_hash',
+  'secretHash',
+  'secret_hash',
+  'tokenHash',
+  'token_hash',
+];
 
 /** The database error code behind an error, following `cause` links (drivers wrap their errors). */
 function errorCodeOf(error: unknown): string | undefined {
@@ -117,8 +124,19 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('audit log on %s', (kind) =>
     const keyCreated = await api.post('/v1/api-keys', { name: 'audited key', role: 'viewer' }, { token, ip });
     const keyRevoked = await api.delete(`/v1/api-keys/${keyCreated.body.id}`, { token, ip });
     const tenantUpdated = await api.patch('/v1/tenant', { name: 'Audited Inc' }, { token, ip });
-    const refreshed = await api.post('/v1/auth/refresh', { refreshToken: loggedIn.body.refreshToken }, { ip });
-    for (const response of [agentCreated, agentUpdated, agentDeleted, memberUpdated, memberRemoved, keyCreated]) {
+    const refreshed = await api.post(
+      '/v1/auth/refresh',
+      { refreshToken: loggedIn.body.refreshToken },
+      { ip },
+    );
+    for (const response of [
+      agentCreated,
+      agentUpdated,
+      agentDeleted,
+      memberUpdated,
+      memberRemoved,
+      keyCreated,
+    ]) {
       expect(response.status).toBeLessThan(300);
     }
     expect(keyRevoked.status).toBe(200);
@@ -142,7 +160,11 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('audit log on %s', (kind) =>
       resourceId: ownerId,
       after: { role: 'owner', email },
     });
-    expect(rowFor(rows, loggedIn, 'auth.login')).toMatchObject({ ...user, resourceType: 'user', resourceId: ownerId });
+    expect(rowFor(rows, loggedIn, 'auth.login')).toMatchObject({
+      ...user,
+      resourceType: 'user',
+      resourceId: ownerId,
+    });
     expect(rowFor(rows, agentCreated, 'agent.create')).toMatchObject({
       ...user,
       resourceType: 'agent',
@@ -198,7 +220,11 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('audit log on %s', (kind) =>
       before: { name: 'Audited' },
       after: { name: 'Audited Inc' },
     });
-    expect(rowFor(rows, refreshed, 'auth.refresh')).toMatchObject({ actorId: ownerId, resourceType: 'session', ip });
+    expect(rowFor(rows, refreshed, 'auth.refresh')).toMatchObject({
+      actorId: ownerId,
+      resourceType: 'session',
+      ip,
+    });
 
     // No secret, hash or credential anywhere in the stored trail (checked on the raw table too).
     const raw = await target.owner<{ before: unknown; after: unknown }>(
@@ -249,7 +275,10 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('audit log on %s', (kind) =>
     expect(byAction.body.data.map((row: AuditRowView) => row.resourceId)).toEqual([...agentIds].reverse());
 
     const byType = await api.get('/v1/audit?resourceType=member', { token: tenant.token });
-    expect(byType.body.data.map((row: AuditRowView) => row.action).sort()).toEqual(['member.add', 'member.add']);
+    expect(byType.body.data.map((row: AuditRowView) => row.action).sort()).toEqual([
+      'member.add',
+      'member.add',
+    ]);
 
     const byResource = await api.get(`/v1/audit?resourceId=${agentIds[1]}`, { token: tenant.token });
     expect(byResource.body.data).toHaveLength(1);
@@ -268,9 +297,12 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('audit log on %s', (kind) =>
       { token: tenant.token },
     );
     expect(range.body.data.map((row: AuditRowView) => row.resourceId)).toEqual([agentIds[2], agentIds[1]]);
-    const future = await api.get(`/v1/audit?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, {
-      token: tenant.token,
-    });
+    const future = await api.get(
+      `/v1/audit?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
+      {
+        token: tenant.token,
+      },
+    );
     expect(future.body.data).toEqual([]);
 
     const everything = await allRows(tenant.token);
@@ -305,7 +337,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('audit log on %s', (kind) =>
     const seen = await api.get(`/v1/audit?resourceId=${agent.body.id}`, { token: second.token });
     expect(seen.body.data).toEqual([]);
     const rows = await allRows(second.token);
-    expect(rows.every((row) => (row as unknown as { tenantId: string }).tenantId === second.tenantId)).toBe(true);
+    expect(rows.every((row) => (row as unknown as { tenantId: string }).tenantId === second.tenantId)).toBe(
+      true,
+    );
   });
 
   describe('tamper evidence', () => {
@@ -313,7 +347,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('audit log on %s', (kind) =>
     async function chainedTenant(label: string) {
       const tenant = await createTenant(api, adminToken, label);
       for (let index = 0; index < 3; index++) {
-        expect((await api.post('/v1/agents', { name: `${label} ${index}` }, { token: tenant.token })).status).toBe(201);
+        expect(
+          (await api.post('/v1/agents', { name: `${label} ${index}` }, { token: tenant.token })).status,
+        ).toBe(201);
       }
       const clean = await verify(tenant.token);
       expect(clean.valid).toBe(true);
@@ -328,12 +364,18 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('audit log on %s', (kind) =>
         [tenant.tenantId],
       );
       const result = await verify(tenant.token);
-      expect(result).toMatchObject({ valid: false, checked: 3, firstBroken: { seq: 4, id: row?.id, reason: 'hash_mismatch' } });
+      expect(result).toMatchObject({
+        valid: false,
+        checked: 3,
+        firstBroken: { seq: 4, id: row?.id, reason: 'hash_mismatch' },
+      });
     });
 
     it('detects a changed actor or ip as well as a changed body', async () => {
       const tenant = await chainedTenant('tamper-actor');
-      await target.owner(`update audit_log set ip = '10.9.9.9' where tenant_id = $1 and seq = 2`, [tenant.tenantId]);
+      await target.owner(`update audit_log set ip = '10.9.9.9' where tenant_id = $1 and seq = 2`, [
+        tenant.tenantId,
+      ]);
       expect((await verify(tenant.token)).firstBroken).toMatchObject({ seq: 2, reason: 'hash_mismatch' });
     });
 
@@ -341,7 +383,11 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('audit log on %s', (kind) =>
       const tenant = await chainedTenant('tamper-delete');
       await target.owner('delete from audit_log where tenant_id = $1 and seq = 3', [tenant.tenantId]);
       const result = await verify(tenant.token);
-      expect(result).toMatchObject({ valid: false, checked: 2, firstBroken: { seq: 3, id: null, reason: 'missing_row' } });
+      expect(result).toMatchObject({
+        valid: false,
+        checked: 2,
+        firstBroken: { seq: 3, id: null, reason: 'missing_row' },
+      });
     });
 
     it('detects an altered prev_hash (prev_hash_mismatch)', async () => {
@@ -351,17 +397,29 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('audit log on %s', (kind) =>
         'f'.repeat(64),
       ]);
       const result = await verify(tenant.token);
-      expect(result).toMatchObject({ valid: false, checked: 4, firstBroken: { seq: 5, reason: 'prev_hash_mismatch' } });
+      expect(result).toMatchObject({
+        valid: false,
+        checked: 4,
+        firstBroken: { seq: 5, reason: 'prev_hash_mismatch' },
+      });
     });
 
     it('detects swapped rows', async () => {
       const tenant = await chainedTenant('tamper-swap');
       // Swap the sequence numbers of rows 4 and 5 (through a free seq, the pair is unique).
-      await target.owner('update audit_log set seq = 1000 where tenant_id = $1 and seq = 4', [tenant.tenantId]);
+      await target.owner('update audit_log set seq = 1000 where tenant_id = $1 and seq = 4', [
+        tenant.tenantId,
+      ]);
       await target.owner('update audit_log set seq = 4 where tenant_id = $1 and seq = 5', [tenant.tenantId]);
-      await target.owner('update audit_log set seq = 5 where tenant_id = $1 and seq = 1000', [tenant.tenantId]);
+      await target.owner('update audit_log set seq = 5 where tenant_id = $1 and seq = 1000', [
+        tenant.tenantId,
+      ]);
       const result = await verify(tenant.token);
-      expect(result).toMatchObject({ valid: false, checked: 3, firstBroken: { seq: 4, reason: 'prev_hash_mismatch' } });
+      expect(result).toMatchObject({
+        valid: false,
+        checked: 3,
+        firstBroken: { seq: 4, reason: 'prev_hash_mismatch' },
+      });
     });
 
     it('catches a forger who recomputes the modified row’s own hash: the next link breaks', async () => {
@@ -372,16 +430,26 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('audit log on %s', (kind) =>
       if (!original) throw new Error('row 3 missing');
       const forged = { ...original, ip: '10.6.6.6' };
       const hash = await auditHash(forged.prevHash, forged);
-      await target.owner('update audit_log set ip = $2, hash = $3 where id = $1', [original.id, forged.ip, hash]);
+      await target.owner('update audit_log set ip = $2, hash = $3 where id = $1', [
+        original.id,
+        forged.ip,
+        hash,
+      ]);
       const result = await verify(tenant.token);
-      expect(result).toMatchObject({ valid: false, checked: 3, firstBroken: { seq: 4, reason: 'prev_hash_mismatch' } });
+      expect(result).toMatchObject({
+        valid: false,
+        checked: 3,
+        firstBroken: { seq: 4, reason: 'prev_hash_mismatch' },
+      });
     });
   });
 
   it('keeps seqs gapless and the chain valid under 20 concurrent changes', async () => {
     const tenant = await createTenant(api, adminToken, 'audit-concurrency');
     const responses = await Promise.all(
-      Array.from({ length: 20 }, (_, index) => api.post('/v1/agents', { name: `Burst ${index}` }, { token: tenant.token })),
+      Array.from({ length: 20 }, (_, index) =>
+        api.post('/v1/agents', { name: `Burst ${index}` }, { token: tenant.token }),
+      ),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(20).fill(201));
     const seqs = await target.owner<{ seq: string | number }>(

@@ -8,6 +8,9 @@ import {
 } from '../support/app-target.ts';
 import { type Client, client, createTenant, loginAdmin, memberToken } from '../support/client.ts';
 
+/** Tests that run dozens of scrypt verifications (~32 MiB, tens of ms each) on a possibly busy machine. */
+const SCRYPT_HEAVY_TIMEOUT_MS = 180_000;
+
 describe.each<DatabaseKind>(['postgres', 'pglite'])('auth API on %s', (kind) => {
   let target: AppTarget;
   let api: Client;
@@ -54,7 +57,10 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('auth API on %s', (kind) => 
   });
 
   it('gives the same 401 for a wrong password and an unknown email', async () => {
-    const wrongPassword = await api.post('/v1/auth/login', { email: tenant.email, password: 'not-it-at-all' });
+    const wrongPassword = await api.post('/v1/auth/login', {
+      email: tenant.email,
+      password: 'not-it-at-all',
+    });
     const unknownEmail = await api.post('/v1/auth/login', {
       email: `nobody-${Date.now()}@test.lumay`,
       password: tenant.password,
@@ -201,7 +207,11 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('auth API on %s', (kind) => 
     const first = await session(member.email, member.password);
     const last = first.refreshToken.at(-1) === 'A' ? 'B' : 'A';
     const forged = `${first.refreshToken.slice(0, -1)}${last}`;
-    for (const refreshToken of ['garbage', forged, first.refreshToken.replace(tenant.tenantId, target.demoTenantId)]) {
+    for (const refreshToken of [
+      'garbage',
+      forged,
+      first.refreshToken.replace(tenant.tenantId, target.demoTenantId),
+    ]) {
       const response = await api.post('/v1/auth/refresh', { refreshToken });
       expect(response.status, refreshToken).toBe(401);
     }
@@ -210,57 +220,76 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('auth API on %s', (kind) => 
     expect((await api.post('/v1/auth/refresh', {})).status).toBe(400);
   });
 
-  it('locks an account after more than 10 failed logins, even for the right password', async () => {
-    const member = await memberToken(api, tenant.token, 'viewer');
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const response = await api.post('/v1/auth/login', { email: member.email, password: 'wrong-password!' });
-      expect(response.status).toBe(401);
-    }
-    const locked = await api.post('/v1/auth/login', { email: member.email, password: member.password });
-    expect(locked.status).toBe(429);
-    expect(locked.body.error.code).toBe('rate_limited');
-    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
-    // The lock is per account: the same tenant's owner still logs in.
-    await session(tenant.email, tenant.password, tenant.tenantId);
-  });
+  it(
+    'locks an account after more than 10 failed logins, even for the right password',
+    async () => {
+      const member = await memberToken(api, tenant.token, 'viewer');
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const response = await api.post('/v1/auth/login', {
+          email: member.email,
+          password: 'wrong-password!',
+        });
+        expect(response.status).toBe(401);
+      }
+      const locked = await api.post('/v1/auth/login', { email: member.email, password: member.password });
+      expect(locked.status).toBe(429);
+      expect(locked.body.error.code).toBe('rate_limited');
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+      // The lock is per account: the same tenant's owner still logs in.
+      await session(tenant.email, tenant.password, tenant.tenantId);
+    },
+    SCRYPT_HEAVY_TIMEOUT_MS,
+  );
 
-  it('resets the failure count after a successful login', async () => {
-    const member = await memberToken(api, tenant.token, 'viewer');
-    for (let attempt = 0; attempt < 9; attempt++) {
-      expect((await api.post('/v1/auth/login', { email: member.email, password: 'wrong-password!' })).status).toBe(
-        401,
-      );
-    }
-    await session(member.email, member.password);
-    for (let attempt = 0; attempt < 9; attempt++) {
-      expect((await api.post('/v1/auth/login', { email: member.email, password: 'wrong-password!' })).status).toBe(
-        401,
-      );
-    }
-    await session(member.email, member.password);
-  });
+  it(
+    'resets the failure count after a successful login',
+    async () => {
+      const member = await memberToken(api, tenant.token, 'viewer');
+      for (let attempt = 0; attempt < 9; attempt++) {
+        expect(
+          (await api.post('/v1/auth/login', { email: member.email, password: 'wrong-password!' })).status,
+        ).toBe(401);
+      }
+      await session(member.email, member.password);
+      for (let attempt = 0; attempt < 9; attempt++) {
+        expect(
+          (await api.post('/v1/auth/login', { email: member.email, password: 'wrong-password!' })).status,
+        ).toBe(401);
+      }
+      await session(member.email, member.password);
+    },
+    SCRYPT_HEAVY_TIMEOUT_MS,
+  );
 
-  it('limits login attempts per client IP to 50 per window', async () => {
-    const ip = `192.0.2.${Math.floor(Math.random() * 200) + 1}`;
-    const statuses = await Promise.all(
-      Array.from({ length: 50 }, async (_, index) => {
-        const response = await api.post(
-          '/v1/auth/login',
-          { email: `stuffing-${index}@test.lumay`, password: 'guessed-password' },
-          { ip },
-        );
-        return response.status;
-      }),
-    );
-    expect(statuses.every((status) => status === 401)).toBe(true);
-    const blocked = await api.post('/v1/auth/login', { email: DEMO_EMAIL, password: DEMO_PASSWORD }, { ip });
-    expect(blocked.status).toBe(429);
-    expect(blocked.body.error.code).toBe('rate_limited');
-    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Another address is unaffected.
-    const elsewhere = await api.post('/v1/auth/login', { email: DEMO_EMAIL, password: DEMO_PASSWORD });
-    expect(elsewhere.status).toBe(200);
-  });
+  it(
+    'limits login attempts per client IP to 50 per window',
+    async () => {
+      const ip = `192.0.2.${Math.floor(Math.random() * 200) + 1}`;
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, async (_, index) => {
+          const response = await api.post(
+            '/v1/auth/login',
+            { email: `stuffing-${index}@test.lumay`, password: 'guessed-password' },
+            { ip },
+          );
+          return response.status;
+        }),
+      );
+      expect(statuses.every((status) => status === 401)).toBe(true);
+      const blocked = await api.post(
+        '/v1/auth/login',
+        { email: DEMO_EMAIL, password: DEMO_PASSWORD },
+        { ip },
+      );
+      expect(blocked.status).toBe(429);
+      expect(blocked.body.error.code).toBe('rate_limited');
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Another address is unaffected.
+      const elsewhere = await api.post('/v1/auth/login', { email: DEMO_EMAIL, password: DEMO_PASSWORD });
+      expect(elsewhere.status).toBe(200);
+    },
+    SCRYPT_HEAVY_TIMEOUT_MS,
+  );
 
   it('/v1/auth/me describes the caller and needs a valid token', async () => {
     const member = await memberToken(api, tenant.token, 'analyst');
@@ -291,7 +320,11 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('auth API on %s', (kind) => 
     const before = await session(member.email, member.password);
     expect(before.role).toBe('viewer');
 
-    const changed = await api.patch(`/v1/members/${member.userId}`, { role: 'builder' }, { token: tenant.token });
+    const changed = await api.patch(
+      `/v1/members/${member.userId}`,
+      { role: 'builder' },
+      { token: tenant.token },
+    );
     expect(changed.status).toBe(200);
 
     // Implemented behaviour: member.changeRole revokes every refresh token of the member, so the
@@ -316,7 +349,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('auth API on %s', (kind) => 
     );
     expect(response.status).toBe(200);
     const requestId = response.headers.get('x-request-id');
-    const audit = await api.get(`/v1/audit?action=auth.login&actorId=${member.userId}`, { token: tenant.token });
+    const audit = await api.get(`/v1/audit?action=auth.login&actorId=${member.userId}`, {
+      token: tenant.token,
+    });
     const row = audit.body.data.find((entry: { requestId: string }) => entry.requestId === requestId);
     expect(row).toMatchObject({
       actorType: 'user',

@@ -68,43 +68,63 @@ describe('embedded start-up configuration', () => {
     { variable: 'PORT', value: 'abc', expected: /PORT: .*number/ },
     { variable: 'PORT', value: '70000', expected: /PORT: / },
     { variable: 'VOICE_PORT', value: '-1', expected: /VOICE_PORT: / },
-    { variable: 'LUMAY_ADMIN_PASSWORD', value: 'short', expected: /LUMAY_ADMIN_PASSWORD: must be at least 12 characters/ },
-    { variable: 'LUMAY_DEMO_PASSWORD', value: 'short', expected: /LUMAY_DEMO_PASSWORD: must be at least 12 characters/ },
-    { variable: 'LUMAY_ADMIN_EMAIL', value: 'not-an-email', expected: /LUMAY_ADMIN_EMAIL: must be an email address/ },
-    { variable: 'DATABASE_URL', value: 'mysql://db', expected: /DATABASE_URL: must be a postgres:\/\/ connection URL/ },
+    {
+      variable: 'LUMAY_ADMIN_PASSWORD',
+      value: 'short',
+      expected: /LUMAY_ADMIN_PASSWORD: must be at least 12 characters/,
+    },
+    {
+      variable: 'LUMAY_DEMO_PASSWORD',
+      value: 'short',
+      expected: /LUMAY_DEMO_PASSWORD: must be at least 12 characters/,
+    },
+    {
+      variable: 'LUMAY_ADMIN_EMAIL',
+      value: 'not-an-email',
+      expected: /LUMAY_ADMIN_EMAIL: must be an email address/,
+    },
+    {
+      variable: 'DATABASE_URL',
+      value: 'mysql://db',
+      expected: /DATABASE_URL: must be a postgres:\/\/ connection URL/,
+    },
     { variable: 'TRUST_PROXY', value: 'maybe', expected: /TRUST_PROXY: must be true or false/ },
   ];
 
-  it.each(cases)('refuses $variable=$value, naming the variable, before creating anything', async ({
-    variable,
-    value,
-    expected,
-  }) => {
-    const dataDir = join(scratch, `${variable}-${value.replace(/\W/g, '_')}`);
-    const { code, output } = await runEmbedded({
-      LUMAY_DATA_DIR: dataDir,
-      PORT: '65000',
-      VOICE_PORT: '65001',
-      [variable]: value,
-    });
-    expect(code, output).not.toBe(0);
-    expect(code).toBe(78);
-    expect(output).toContain('LuMay cannot start');
-    expect(output).toMatch(expected);
-    // Validation happens before any side effect: the data directory was never created.
-    await expect(stat(dataDir)).rejects.toMatchObject({ code: 'ENOENT' });
-  }, EXIT_TIMEOUT_MS);
+  it.each(cases)(
+    'refuses $variable=$value, naming the variable, before creating anything',
+    async ({ variable, value, expected }) => {
+      const dataDir = join(scratch, `${variable}-${value.replace(/\W/g, '_')}`);
+      const { code, output } = await runEmbedded({
+        LUMAY_DATA_DIR: dataDir,
+        PORT: '65000',
+        VOICE_PORT: '65001',
+        [variable]: value,
+      });
+      expect(code, output).not.toBe(0);
+      expect(code).toBe(78);
+      expect(output).toContain('LuMay cannot start');
+      expect(output).toMatch(expected);
+      // Validation happens before any side effect: the data directory was never created.
+      await expect(stat(dataDir)).rejects.toMatchObject({ code: 'ENOENT' });
+    },
+    EXIT_TIMEOUT_MS,
+  );
 
-  it('names every bad variable at once', async () => {
-    const { code, output } = await runEmbedded({
-      LUMAY_DATA_DIR: join(scratch, 'several'),
-      PORT: 'abc',
-      LUMAY_ADMIN_PASSWORD: 'tiny-secret',
-    });
-    expect(code).toBe(78);
-    expect(output).toMatch(/PORT: /);
-    expect(output).toMatch(/LUMAY_ADMIN_PASSWORD: /);
-    // The values themselves are not echoed (a password could be in them).
-    expect(output).not.toContain('tiny-secret');
-  }, EXIT_TIMEOUT_MS);
+  it(
+    'names every bad variable at once',
+    async () => {
+      const { code, output } = await runEmbedded({
+        LUMAY_DATA_DIR: join(scratch, 'several'),
+        PORT: 'abc',
+        LUMAY_ADMIN_PASSWORD: 'tiny-secret',
+      });
+      expect(code).toBe(78);
+      expect(output).toMatch(/PORT: /);
+      expect(output).toMatch(/LUMAY_ADMIN_PASSWORD: /);
+      // The values themselves are not echoed (a password could be in them).
+      expect(output).not.toContain('tiny-secret');
+    },
+    EXIT_TIMEOUT_MS,
+  );
 });

@@ -59,7 +59,8 @@ async function startEmbedded(dataDir: string, extraEnv: Record<string, string> =
     ...extraEnv,
   };
   // Settings that would steer the process away from the embedded default.
-  for (const name of ['DATABASE_URL', 'JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEY', 'LUMAY_ADMIN_EMAIL']) delete env[name];
+  for (const name of ['DATABASE_URL', 'JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEY', 'LUMAY_ADMIN_EMAIL'])
+    delete env[name];
   for (const name of ['LUMAY_ADMIN_PASSWORD', 'LUMAY_DEMO_PASSWORD']) {
     if (!(name in extraEnv)) delete env[name];
   }
@@ -126,7 +127,6 @@ async function json(url: string, init: { method?: string; token?: string; body?:
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });
   const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field.
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as any, text };
 }
 
@@ -160,99 +160,113 @@ describe('embedded default (npm start)', () => {
     dataDir = await tempDir('persist');
   });
 
-  it('starts, serves the seeded demo tenant and the voice node, and stops cleanly on SIGTERM', async () => {
-    const server = await startEmbedded(dataDir, passwords);
-    try {
-      const token = await loginAt(server.baseUrl, 'demo@lumay.local', DEMO_PASSWORD);
-      const agents = await json(`${server.baseUrl}/v1/agents`, { token });
-      expect(agents.status).toBe(200);
-      expect(agents.body.data.map((agent: { name: string }) => agent.name)).toEqual(['Demo support agent']);
+  it(
+    'starts, serves the seeded demo tenant and the voice node, and stops cleanly on SIGTERM',
+    async () => {
+      const server = await startEmbedded(dataDir, passwords);
+      try {
+        const token = await loginAt(server.baseUrl, 'demo@lumay.local', DEMO_PASSWORD);
+        const agents = await json(`${server.baseUrl}/v1/agents`, { token });
+        expect(agents.status).toBe(200);
+        expect(agents.body.data.map((agent: { name: string }) => agent.name)).toEqual(['Demo support agent']);
 
-      const created = await json(`${server.baseUrl}/v1/agents`, {
-        method: 'POST',
-        token,
-        body: { name: 'Created in the first run' },
-      });
-      expect(created.status).toBe(201);
-      firstRunAgentId = created.body.id;
-      firstRunToken = token;
+        const created = await json(`${server.baseUrl}/v1/agents`, {
+          method: 'POST',
+          token,
+          body: { name: 'Created in the first run' },
+        });
+        expect(created.status).toBe(201);
+        firstRunAgentId = created.body.id;
+        firstRunToken = token;
 
-      const voice = await fetch(`${server.voiceUrl}/healthz`);
-      expect(voice.status).toBe(200);
-      expect(await voice.json()).toMatchObject({ status: 'ok' });
-      expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
+        const voice = await fetch(`${server.voiceUrl}/healthz`);
+        expect(voice.status).toBe(200);
+        expect(await voice.json()).toMatchObject({ status: 'ok' });
+        expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
 
-      // Passwords came from the environment: nothing generated, nothing printed, no credentials file.
-      expect(server.output()).not.toContain('generated passwords');
-      expect(server.output()).not.toContain(DEMO_PASSWORD);
-      await expect(stat(join(dataDir, 'first-run-credentials.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
-    } finally {
-      const exit = await stop(server);
-      expect(exit).toEqual({ code: 0, signal: null });
-    }
-    expect(server.output()).toContain('SIGTERM received');
-  }, TEST_TIMEOUT_MS);
+        // Passwords came from the environment: nothing generated, nothing printed, no credentials file.
+        expect(server.output()).not.toContain('generated passwords');
+        expect(server.output()).not.toContain(DEMO_PASSWORD);
+        await expect(stat(join(dataDir, 'first-run-credentials.txt'))).rejects.toMatchObject({
+          code: 'ENOENT',
+        });
+      } finally {
+        const exit = await stop(server);
+        expect(exit).toEqual({ code: 0, signal: null });
+      }
+      expect(server.output()).toContain('SIGTERM received');
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('keeps data, keys and a single demo tenant across a restart on the same data dir', async () => {
-    expect(firstRunAgentId, 'the first run must have created an agent').toMatch(/^agt_/);
-    const server = await startEmbedded(dataDir, passwords);
-    try {
-      // The JWT keys persisted in the data dir: a token from the first run is still accepted.
-      const me = await json(`${server.baseUrl}/v1/auth/me`, { token: firstRunToken });
-      expect(me.status).toBe(200);
+  it(
+    'keeps data, keys and a single demo tenant across a restart on the same data dir',
+    async () => {
+      expect(firstRunAgentId, 'the first run must have created an agent').toMatch(/^agt_/);
+      const server = await startEmbedded(dataDir, passwords);
+      try {
+        // The JWT keys persisted in the data dir: a token from the first run is still accepted.
+        const me = await json(`${server.baseUrl}/v1/auth/me`, { token: firstRunToken });
+        expect(me.status).toBe(200);
 
-      const token = await loginAt(server.baseUrl, 'demo@lumay.local', DEMO_PASSWORD);
-      const agents = await json(`${server.baseUrl}/v1/agents`, { token });
-      const names = agents.body.data.map((agent: { name: string }) => agent.name).sort();
-      expect(names).toEqual(['Created in the first run', 'Demo support agent']);
-      expect(agents.body.data.map((agent: { id: string }) => agent.id)).toContain(firstRunAgentId);
+        const token = await loginAt(server.baseUrl, 'demo@lumay.local', DEMO_PASSWORD);
+        const agents = await json(`${server.baseUrl}/v1/agents`, { token });
+        const names = agents.body.data.map((agent: { name: string }) => agent.name).sort();
+        expect(names).toEqual(['Created in the first run', 'Demo support agent']);
+        expect(agents.body.data.map((agent: { id: string }) => agent.id)).toContain(firstRunAgentId);
 
-      const adminToken = await loginAt(server.baseUrl, 'admin@lumay.local', ADMIN_PASSWORD);
-      const tenants = await json(`${server.baseUrl}/v1/tenants?limit=100`, { token: adminToken });
-      expect(tenants.status).toBe(200);
-      const tenantNames = tenants.body.data.map((tenant: { name: string }) => tenant.name).sort();
-      expect(tenantNames).toEqual(['Demo Company', 'Platform']);
+        const adminToken = await loginAt(server.baseUrl, 'admin@lumay.local', ADMIN_PASSWORD);
+        const tenants = await json(`${server.baseUrl}/v1/tenants?limit=100`, { token: adminToken });
+        expect(tenants.status).toBe(200);
+        const tenantNames = tenants.body.data.map((tenant: { name: string }) => tenant.name).sort();
+        expect(tenantNames).toEqual(['Demo Company', 'Platform']);
 
-      const chain = await json(`${server.baseUrl}/v1/audit/verify`, { token });
-      expect(chain.body).toMatchObject({ valid: true });
-    } finally {
-      expect(await stop(server)).toEqual({ code: 0, signal: null });
-    }
-  }, TEST_TIMEOUT_MS);
+        const chain = await json(`${server.baseUrl}/v1/audit/verify`, { token });
+        expect(chain.body).toMatchObject({ valid: true });
+      } finally {
+        expect(await stop(server)).toEqual({ code: 0, signal: null });
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('generates, prints and saves credentials on a first start without passwords', async () => {
-    const fresh = await tempDir('generated');
-    const server = await startEmbedded(fresh);
-    let saved = '';
-    try {
-      const output = server.output();
-      const admin = /platform admin: admin@lumay\.local \/ (\S+)/.exec(output)?.[1];
-      const demo = /demo owner: +demo@lumay\.local \/ (\S+)/.exec(output)?.[1];
-      expect(admin, output).toBeDefined();
-      expect(demo, output).toBeDefined();
+  it(
+    'generates, prints and saves credentials on a first start without passwords',
+    async () => {
+      const fresh = await tempDir('generated');
+      const server = await startEmbedded(fresh);
+      let saved = '';
+      try {
+        const output = server.output();
+        const admin = /platform admin: admin@lumay\.local \/ (\S+)/.exec(output)?.[1];
+        const demo = /demo owner: +demo@lumay\.local \/ (\S+)/.exec(output)?.[1];
+        expect(admin, output).toBeDefined();
+        expect(demo, output).toBeDefined();
 
-      const file = join(fresh, 'first-run-credentials.txt');
-      saved = await readFile(file, 'utf8');
-      expect(saved).toContain(`admin@lumay.local / ${admin}`);
-      expect(saved).toContain(`demo@lumay.local / ${demo}`);
-      expect((await stat(file)).mode & 0o777).toBe(0o600);
+        const file = join(fresh, 'first-run-credentials.txt');
+        saved = await readFile(file, 'utf8');
+        expect(saved).toContain(`admin@lumay.local / ${admin}`);
+        expect(saved).toContain(`demo@lumay.local / ${demo}`);
+        expect((await stat(file)).mode & 0o777).toBe(0o600);
 
-      await loginAt(server.baseUrl, 'admin@lumay.local', admin as string);
-      const token = await loginAt(server.baseUrl, 'demo@lumay.local', demo as string);
-      expect((await json(`${server.baseUrl}/v1/agents`, { token })).body.data).toHaveLength(1);
-    } finally {
-      expect(await stop(server)).toEqual({ code: 0, signal: null });
-    }
+        await loginAt(server.baseUrl, 'admin@lumay.local', admin as string);
+        const token = await loginAt(server.baseUrl, 'demo@lumay.local', demo as string);
+        expect((await json(`${server.baseUrl}/v1/agents`, { token })).body.data).toHaveLength(1);
+      } finally {
+        expect(await stop(server)).toEqual({ code: 0, signal: null });
+      }
 
-    // A second start generates nothing new and leaves the saved credentials as they were.
-    const again = await startEmbedded(fresh);
-    try {
-      expect(again.output()).not.toContain('generated passwords');
-      expect(await readFile(join(fresh, 'first-run-credentials.txt'), 'utf8')).toBe(saved);
-      const demo = /demo@lumay\.local \/ (\S+)/.exec(saved)?.[1] as string;
-      await loginAt(again.baseUrl, 'demo@lumay.local', demo);
-    } finally {
-      expect(await stop(again)).toEqual({ code: 0, signal: null });
-    }
-  }, TEST_TIMEOUT_MS);
+      // A second start generates nothing new and leaves the saved credentials as they were.
+      const again = await startEmbedded(fresh);
+      try {
+        expect(again.output()).not.toContain('generated passwords');
+        expect(await readFile(join(fresh, 'first-run-credentials.txt'), 'utf8')).toBe(saved);
+        const demo = /demo@lumay\.local \/ (\S+)/.exec(saved)?.[1] as string;
+        await loginAt(again.baseUrl, 'demo@lumay.local', demo);
+      } finally {
+        expect(await stop(again)).toEqual({ code: 0, signal: null });
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

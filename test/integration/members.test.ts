@@ -65,7 +65,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('members API on %s', (kind) 
 
   it('adds an existing user of another tenant without creating a new account', async () => {
     const other = await createTenant(api, adminToken, 'members-other');
-    const [{ count: usersBefore }] = await target.owner<{ count: string }>('select count(*)::text as count from users');
+    const usersBefore = (
+      await target.owner<{ count: string }>('select count(*)::text as count from users')
+    )[0]?.count;
     const invited = await api.post(
       '/v1/members',
       // A password in the invite must not replace the existing account's password.
@@ -75,7 +77,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('members API on %s', (kind) 
     expect(invited.status).toBe(201);
     expect(invited.body.member.userId).toBe(other.ownerId);
     expect(invited.body.temporaryPassword).toBeUndefined();
-    const [{ count: usersAfter }] = await target.owner<{ count: string }>('select count(*)::text as count from users');
+    const usersAfter = (await target.owner<{ count: string }>('select count(*)::text as count from users'))[0]
+      ?.count;
+    expect(usersBefore).toBeDefined();
     expect(usersAfter).toBe(usersBefore);
 
     const here = await api.post('/v1/auth/login', {
@@ -102,15 +106,25 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('members API on %s', (kind) 
 
   it('answers 409 for a duplicate invite', async () => {
     const email = freshEmail('dup');
-    expect((await api.post('/v1/members', { email, role: 'viewer' }, { token: tenant.token })).status).toBe(201);
-    const again = await api.post('/v1/members', { email: email.toUpperCase(), role: 'admin' }, { token: tenant.token });
+    expect((await api.post('/v1/members', { email, role: 'viewer' }, { token: tenant.token })).status).toBe(
+      201,
+    );
+    const again = await api.post(
+      '/v1/members',
+      { email: email.toUpperCase(), role: 'admin' },
+      { token: tenant.token },
+    );
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('conflict');
   });
 
   it('changes a member’s role and audits before and after', async () => {
     const member = await memberToken(api, tenant.token, 'viewer');
-    const changed = await api.patch(`/v1/members/${member.userId}`, { role: 'analyst' }, { token: tenant.token });
+    const changed = await api.patch(
+      `/v1/members/${member.userId}`,
+      { role: 'analyst' },
+      { token: tenant.token },
+    );
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ userId: member.userId, role: 'analyst' });
     const fetched = await api.get(`/v1/members/${member.userId}`, { token: tenant.token });
@@ -134,22 +148,42 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('members API on %s', (kind) 
     expect(ownerInvite.body.error.code).toBe('forbidden');
 
     const member = await memberToken(api, tenant.token, 'viewer');
-    const promote = await api.patch(`/v1/members/${member.userId}`, { role: 'owner' }, { token: admin.token });
+    const promote = await api.patch(
+      `/v1/members/${member.userId}`,
+      { role: 'owner' },
+      { token: admin.token },
+    );
     expect(promote.status).toBe(403);
-    const demoteOwner = await api.patch(`/v1/members/${tenant.ownerId}`, { role: 'viewer' }, { token: admin.token });
+    const demoteOwner = await api.patch(
+      `/v1/members/${tenant.ownerId}`,
+      { role: 'viewer' },
+      { token: admin.token },
+    );
     expect(demoteOwner.status).toBe(403);
     const removeOwner = await api.delete(`/v1/members/${tenant.ownerId}`, { token: admin.token });
     expect(removeOwner.status).toBe(403);
     expect((await api.get(`/v1/members/${tenant.ownerId}`, { token: tenant.token })).body.role).toBe('owner');
 
     // An admin may still manage lower roles.
-    const invite = await api.post('/v1/members', { email: freshEmail('by-admin'), role: 'admin' }, { token: admin.token });
+    const invite = await api.post(
+      '/v1/members',
+      { email: freshEmail('by-admin'), role: 'admin' },
+      { token: admin.token },
+    );
     expect(invite.status).toBe(201);
-    const lowered = await api.patch(`/v1/members/${member.userId}`, { role: 'builder' }, { token: admin.token });
+    const lowered = await api.patch(
+      `/v1/members/${member.userId}`,
+      { role: 'builder' },
+      { token: admin.token },
+    );
     expect(lowered.status).toBe(200);
 
     const builder = await memberToken(api, tenant.token, 'builder');
-    const noInvite = await api.post('/v1/members', { email: freshEmail('nope'), role: 'viewer' }, { token: builder.token });
+    const noInvite = await api.post(
+      '/v1/members',
+      { email: freshEmail('nope'), role: 'viewer' },
+      { token: builder.token },
+    );
     expect(noInvite.status).toBe(403);
   });
 
@@ -186,11 +220,16 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('members API on %s', (kind) 
       tenantId: tenant.tenantId,
     });
     expect(withTenant.status).toBe(401);
-    const withoutTenant = await api.post('/v1/auth/login', { email: member.email, password: member.password });
+    const withoutTenant = await api.post('/v1/auth/login', {
+      email: member.email,
+      password: member.password,
+    });
     expect(withoutTenant.status).toBe(403);
     expect(withoutTenant.body.error.code).toBe('forbidden');
     // Their existing session cannot be refreshed either.
-    expect((await api.post('/v1/auth/refresh', { refreshToken: session.body.refreshToken })).status).toBe(401);
+    expect((await api.post('/v1/auth/refresh', { refreshToken: session.body.refreshToken })).status).toBe(
+      401,
+    );
   });
 
   it('lists members with a role filter and cursor paging', async () => {

@@ -11,7 +11,8 @@ import {
   memberToken,
 } from '../support/client.ts';
 
-const uniqueEmail = (label: string) => `${label}-${process.pid}-${Math.random().toString(36).slice(2, 9)}@test.lumay`;
+const uniqueEmail = (label: string) =>
+  `${label}-${process.pid}-${Math.random().toString(36).slice(2, 9)}@test.lumay`;
 
 describe.each<DatabaseKind>(['postgres', 'pglite'])('tenants API on %s', (kind) => {
   let target: AppTarget;
@@ -62,20 +63,28 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('tenants API on %s', (kind) 
     expect(byOwner.status).toBe(403);
     expect(byOwner.body.error.code).toBe('forbidden');
 
-    const ownerKey = await api.post('/v1/api-keys', { name: 'owner key', role: 'owner' }, { token: demoToken });
+    const ownerKey = await api.post(
+      '/v1/api-keys',
+      { name: 'owner key', role: 'owner' },
+      { token: demoToken },
+    );
     expect(ownerKey.status).toBe(201);
     expect((await api.post('/v1/tenants', body, { token: ownerKey.body.key })).status).toBe(403);
     expect((await api.get('/v1/tenants', { token: ownerKey.body.key })).status).toBe(403);
 
     expect((await api.post('/v1/tenants', body)).status).toBe(401);
     expect((await api.get('/v1/tenants', { token: demoToken })).status).toBe(403);
-    const rogue = await api.post('/v1/auth/login', { email: body.owner.email, password: body.owner.password });
+    const rogue = await api.post('/v1/auth/login', {
+      email: body.owner.email,
+      password: body.owner.password,
+    });
     expect(rogue.status).toBe(401);
   });
 
   it('lists every tenant for a platform admin, with paging', async () => {
     const created: string[] = [];
-    for (let index = 0; index < 3; index++) created.push((await createTenant(api, adminToken, 'listed')).tenantId);
+    for (let index = 0; index < 3; index++)
+      created.push((await createTenant(api, adminToken, 'listed')).tenantId);
 
     const ids: string[] = [];
     let cursor: string | null = null;
@@ -97,7 +106,8 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('tenants API on %s', (kind) 
     expect(ids).toEqual([...ids].sort());
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of [target.platformTenantId, target.demoTenantId, ...created]) expect(ids).toContain(id);
-    const [{ count }] = await target.owner<{ count: string }>('select count(*)::text as count from tenants');
+    const count = (await target.owner<{ count: string }>('select count(*)::text as count from tenants'))[0]
+      ?.count;
     expect(ids).toHaveLength(Number(count));
     expect(pages).toBe(Math.ceil(ids.length / 2));
   });
@@ -116,7 +126,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('tenants API on %s', (kind) 
     const byAdmin = await api.patch('/v1/tenant', { name: 'Admin rename' }, { token: admin.token });
     expect(byAdmin.status).toBe(403);
     expect(byAdmin.body.error.code).toBe('forbidden');
-    expect((await api.patch('/v1/tenant', { name: 'Viewer rename' }, { token: viewer.token })).status).toBe(403);
+    expect((await api.patch('/v1/tenant', { name: 'Viewer rename' }, { token: viewer.token })).status).toBe(
+      403,
+    );
 
     const byOwner = await api.patch('/v1/tenant', { name: 'Renamed Co' }, { token: tenant.token });
     expect(byOwner.status).toBe(200);
@@ -147,7 +159,12 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('tenants API on %s', (kind) 
       expect(response.body.error.code).toBe('validation_failed');
       expect(typeof response.body.error.requestId).toBe('string');
     }
-    const patches: unknown[] = [{}, { name: '' }, { name: 'ok', status: 'suspended' }, { id: target.demoTenantId }];
+    const patches: unknown[] = [
+      {},
+      { name: '' },
+      { name: 'ok', status: 'suspended' },
+      { id: target.demoTenantId },
+    ];
     for (const body of patches) {
       const response = await api.patch('/v1/tenant', body, { token: tenant.token });
       expect(response.status, JSON.stringify(body)).toBe(400);

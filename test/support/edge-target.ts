@@ -3,13 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import {
-  freePort,
   type HttpTarget,
   once,
   SEEDED_ADMIN,
   SEEDED_DEMO,
   seedDatabase,
-  startSpawnedServer,
+  startOnFreePorts,
   TEST_AUDIENCE,
   TEST_ISSUER,
 } from './spawned-server.ts';
@@ -103,9 +102,7 @@ export async function createEdgeTarget(options: EdgeTargetOptions = {}): Promise
       options.hyperdrive || options.queue
         ? await generatedConfig(directory, options, hyperdriveUrl.toString())
         : resolve('wrangler.toml');
-    const port = await freePort();
-    const inspectorPort = await freePort();
-    const target = await startSpawnedServer({
+    const target = await startOnFreePorts(2, ([port = 0, inspectorPort = 0]) => ({
       name: `edge (wrangler dev, workerd${options.hyperdrive ? ', Hyperdrive' : ''}${options.queue ? ', Queues' : ''})`,
       admin: SEEDED_ADMIN,
       demo: SEEDED_DEMO,
@@ -141,7 +138,7 @@ export async function createEdgeTarget(options: EdgeTargetOptions = {}): Promise
         if (forwarded && !headers.has('cf-connecting-ip')) headers.set('cf-connecting-ip', forwarded);
       },
       cleanup,
-    });
+    }));
     return Object.assign(target, { database, demoTenantId });
   } catch (error) {
     await cleanup();

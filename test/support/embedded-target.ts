@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_PASSWORD } from './app-target.ts';
-import { freePort, type HttpTarget, once, startSpawnedServer } from './spawned-server.ts';
+import { type HttpTarget, once, startOnFreePorts } from './spawned-server.ts';
 
 /**
  * The embedded default (`npm start`): `tsx workers/src/embedded.ts` with PGlite in a temporary
@@ -12,9 +12,7 @@ export async function createEmbeddedTarget(): Promise<HttpTarget> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lumay-embedded-'));
   const cleanup = once(() => rm(dataDir, { recursive: true, force: true }));
   try {
-    const port = await freePort();
-    const voicePort = await freePort();
-    return await startSpawnedServer({
+    return await startOnFreePorts(2, ([port = 0, voicePort = 0]) => ({
       name: 'embedded (workers/src/embedded.ts, PGlite)',
       admin: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
       // embedded.ts names its demo owner itself.
@@ -34,7 +32,7 @@ export async function createEmbeddedTarget(): Promise<HttpTarget> {
       port,
       startTimeoutMs: 90_000,
       cleanup,
-    });
+    }));
   } catch (error) {
     await cleanup();
     throw error;

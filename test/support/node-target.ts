@@ -2,13 +2,12 @@ import { resolve } from 'node:path';
 import { createTestDatabase } from './database.ts';
 import { TEST_AMQP_URL, TEST_REDIS_URL } from './services.ts';
 import {
-  freePort,
   type HttpTarget,
   once,
   SEEDED_ADMIN,
   SEEDED_DEMO,
   seedDatabase,
-  startSpawnedServer,
+  startOnFreePorts,
   TEST_AUDIENCE,
   TEST_ISSUER,
 } from './spawned-server.ts';
@@ -23,8 +22,7 @@ export async function createNodeTarget(): Promise<HttpTarget> {
   const cleanup = once(() => database.drop());
   try {
     const { keys } = await seedDatabase(database.url);
-    const port = await freePort();
-    return await startSpawnedServer({
+    return await startOnFreePorts(1, ([port = 0]) => ({
       name: 'node (workers/src/node.ts)',
       admin: SEEDED_ADMIN,
       demo: SEEDED_DEMO,
@@ -48,7 +46,7 @@ export async function createNodeTarget(): Promise<HttpTarget> {
       port,
       startTimeoutMs: 90_000,
       cleanup,
-    });
+    }));
   } catch (error) {
     await cleanup();
     throw error;

@@ -107,15 +107,16 @@ export interface SpawnOptions {
   readyStatus?: number;
   /** Adjusts each request the way the runtime's front door would (e.g. Cloudflare's CF-Connecting-IP). */
   prepareRequest?: (headers: Headers) => void;
-  /** Run after the process is gone (drop the database, remove temp dirs). */
+  /** Run by `close()` after the process is gone (drop the database, remove temp dirs). */
   cleanup?: () => Promise<void>;
 }
 
 const MAX_LOG_CHARS = 200_000;
 
 /**
- * Spawns a server in its own process group, waits until `/readyz` answers 200, and returns an HTTP
- * target. `close()` (and a failed start) kill the whole group, so wrangler's workerd child goes too.
+ * Spawns a server in its own process group, waits until `/readyz` answers, and returns an HTTP
+ * target. `close()` and a failed start kill the whole group, so wrangler's workerd child goes too; a
+ * failed start throws a StartError carrying the server's output and leaves `cleanup` to the caller.
  */
 export async function startSpawnedServer(options: SpawnOptions): Promise<HttpTarget> {
   const baseUrl = `http://127.0.0.1:${options.port}`;
@@ -143,19 +144,22 @@ export async function startSpawnedServer(options: SpawnOptions): Promise<HttpTar
   const killOnExit = () => killGroup(child, 'SIGKILL');
   process.once('exit', killOnExit);
 
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
     process.removeListener('exit', killOnExit);
     if (!exited) {
       killGroup(child, 'SIGTERM');
-      const stopped = await Promise.race([exit.then(() => true), delay(10_000).then(() => false)]);
-      if (!stopped) killGroup(child, 'SIGKILL');
+      const ended = await Promise.race([exit.then(() => true), delay(10_000).then(() => false)]);
+      if (!ended) killGroup(child, 'SIGKILL');
       await Promise.race([exit, delay(5_000)]);
     }
     // wrangler's workerd runs in the same group; make sure nothing of it survives.
     killGroup(child, 'SIGKILL');
+  };
+  const close = async () => {
+    await stop();
     await options.cleanup?.();
   };
 
@@ -182,9 +186,11 @@ export async function startSpawnedServer(options: SpawnOptions): Promise<HttpTar
     }
     if (!ready) throw new Error(`not ready after ${options.startTimeoutMs ?? 120_000} ms (${lastProblem})`);
   } catch (error) {
-    await close();
-    throw new Error(
+    // The caller owns `cleanup` until start succeeds (it may retry on another port).
+    await stop();
+    throw new StartError(
       `${options.name} failed to start: ${error instanceof Error ? error.message : String(error)}\n--- server output ---\n${output}`,
+      /EADDRINUSE|address already in use/i.test(output),
     );
   }
 
@@ -201,6 +207,37 @@ export async function startSpawnedServer(options: SpawnOptions): Promise<HttpTar
     logs: () => output,
     close,
   };
+}
+
+/** A server that did not come up; `portTaken` when another process grabbed its port first. */
+export class StartError extends Error {
+  readonly portTaken: boolean;
+
+  constructor(message: string, portTaken: boolean) {
+    super(message);
+    this.name = 'StartError';
+    this.portTaken = portTaken;
+  }
+}
+
+/**
+ * Starts a server on free ports, trying again on fresh ports when one was taken between choosing
+ * it and binding it (the window `freePort` cannot close).
+ */
+export async function startOnFreePorts(
+  count: number,
+  options: (ports: number[]) => SpawnOptions,
+  attempts = 3,
+): Promise<HttpTarget> {
+  for (let attempt = 1; ; attempt++) {
+    const ports: number[] = [];
+    for (let index = 0; index < count; index++) ports.push(await freePort());
+    try {
+      return await startSpawnedServer(options(ports));
+    } catch (error) {
+      if (!(error instanceof StartError && error.portTaken) || attempt >= attempts) throw error;
+    }
+  }
 }
 
 /** Wraps a cleanup so that calling it again (start failure, then close) does nothing. */

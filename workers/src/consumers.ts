@@ -9,6 +9,7 @@ export async function subscribeCacheInvalidation(bus: EventBus, cache: Cache): P
   await bus.subscribe('cache-invalidation', ['config.changed'], async (event) => {
     if (event.topic !== 'config.changed') return;
     const payload = event.payload as { resourceType: string; resourceId: string };
-    if (payload.resourceType === 'agent') await cache.delete(agentCacheKey(event.tenantId, payload.resourceId));
+    if (payload.resourceType === 'agent')
+      await cache.delete(agentCacheKey(event.tenantId, payload.resourceId));
   });
 }

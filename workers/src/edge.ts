@@ -192,7 +192,9 @@ async function relayOutbox(runtime: EdgeRuntime, env: EdgeEnv): Promise<void> {
   });
   const report = await relay.drain();
   if (report.failed > 0) {
-    console.warn(JSON.stringify({ level: 'warn', message: 'outbox relay: some events not queued', ...report }));
+    console.warn(
+      JSON.stringify({ level: 'warn', message: 'outbox relay: some events not queued', ...report }),
+    );
   }
 }
 
@@ -224,10 +226,12 @@ export default {
         currentInvocation.run(invocation, async () => {
           if (succeededWrite) {
             await relayOutbox(runtime, env).catch((error: unknown) => {
-              console.warn(JSON.stringify({ level: 'warn', message: 'outbox relay failed', error: String(error) }));
+              console.warn(
+                JSON.stringify({ level: 'warn', message: 'outbox relay failed', error: String(error) }),
+              );
             });
           }
-          // await invocation.database?.close();
+          await invocation.database?.close();
         }),
       );
     }

@@ -21,7 +21,11 @@ function configErrorOf(env: Record<string, string | undefined>): ConfigError {
 describe('parseConfig', () => {
   it('parses, coerces and applies defaults', () => {
     expect(parseConfig(schema, { PORT: '9000', NAME: 'lumay' })).toEqual({ PORT: 9000, NAME: 'lumay' });
-    expect(parseConfig(schema, { NAME: 'lumay', MODE: 'b' })).toEqual({ PORT: 8080, NAME: 'lumay', MODE: 'b' });
+    expect(parseConfig(schema, { NAME: 'lumay', MODE: 'b' })).toEqual({
+      PORT: 8080,
+      NAME: 'lumay',
+      MODE: 'b',
+    });
   });
 
   it('treats empty strings as unset, so defaults and optionals apply', () => {
@@ -39,7 +43,9 @@ describe('parseConfig', () => {
     const error = configErrorOf({ PORT: 'abc', NAME: 'x', MODE: 'c' });
     expect(error.name).toBe('ConfigError');
     expect(error.issues.map((issue) => issue.variable).sort()).toEqual(['MODE', 'NAME', 'PORT']);
-    expect(error.issues.find((issue) => issue.variable === 'NAME')?.expected).toBe('must be at least 3 characters');
+    expect(error.issues.find((issue) => issue.variable === 'NAME')?.expected).toBe(
+      'must be at least 3 characters',
+    );
     expect(error.message).toContain('Invalid configuration');
     expect(error.message).toMatch(/^ {2}- PORT: /m);
     expect(error.message).toMatch(/^ {2}- NAME: must be at least 3 characters$/m);
@@ -57,13 +63,17 @@ describe('parseConfig', () => {
   });
 
   it('labels a whole-environment failure when the issue has no path', () => {
-    const refined = z.object({ A: z.string().optional() }).refine((env) => env.A !== 'no', 'A must not be no');
+    const refined = z
+      .object({ A: z.string().optional() })
+      .refine((env) => env.A !== 'no', 'A must not be no');
     try {
       parseConfig(refined, { A: 'no' });
       expect.unreachable('parseConfig accepted an invalid environment');
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
-      expect((error as ConfigError).issues).toEqual([{ variable: '(environment)', expected: 'A must not be no' }]);
+      expect((error as ConfigError).issues).toEqual([
+        { variable: '(environment)', expected: 'A must not be no' },
+      ]);
     }
   });
 });

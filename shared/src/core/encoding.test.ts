@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, fromBase64Url, sha256Hex, timingSafeEqual, toBase64Url, toHex, utf8 } from './encoding.ts';
+import {
+  canonicalJson,
+  fromBase64Url,
+  sha256Hex,
+  timingSafeEqual,
+  toBase64Url,
+  toHex,
+  utf8,
+} from './encoding.ts';
 
 describe('canonicalJson', () => {
   it('sorts object keys recursively, so key order never changes the output', () => {

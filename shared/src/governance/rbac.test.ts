@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { canGrantRole, isPermission, isRole, PERMISSIONS, permissionsFor, ROLE_PERMISSIONS, ROLES } from './rbac.ts';
+import {
+  canGrantRole,
+  isPermission,
+  isRole,
+  PERMISSIONS,
+  permissionsFor,
+  ROLE_PERMISSIONS,
+  ROLES,
+} from './rbac.ts';
 
 describe('rbac', () => {
   it('lets only an owner grant owner', () => {
@@ -62,7 +70,8 @@ describe('rbac', () => {
   });
 
   it('only declares known permissions and recognises the closed sets', () => {
-    for (const role of ROLES) for (const permission of ROLE_PERMISSIONS[role]) expect(isPermission(permission)).toBe(true);
+    for (const role of ROLES)
+      for (const permission of ROLE_PERMISSIONS[role]) expect(isPermission(permission)).toBe(true);
     expect(isRole('owner')).toBe(true);
     expect(isRole('root')).toBe(false);
     expect(isRole('Owner')).toBe(false);

@@ -320,4 +320,16 @@ describe('RabbitMQ event bus', () => {
     expect(recoveryWarnings.some((warning) => warning.includes('channel error'))).toBe(false);
     expect(bus.stats().connects).toBe(2);
   });
+
+  it('confirms a concurrent burst that overflows the channel write buffer (waits for drain)', async () => {
+    const { bus, subscribe } = openBus('burst');
+    const received = new Set<string>();
+    await subscribe('bulk', ['conversation.ended'], async (event) => void received.add(event.id));
+    const filler = 'x'.repeat(16 * 1024);
+    const events = Array.from({ length: 2000 }, () => conversationEnded(tenantId, filler));
+    await Promise.all(events.map((event) => bus.publish(event)));
+    expect(bus.stats().published).toBe(events.length);
+    await waitFor('every delivery', () => received.size === events.length, 30_000);
+    expect(await inspector.depth(bus.topology.queue('bulk'))).toBe(0);
+  });
 });

@@ -13,9 +13,6 @@ export type Query = <Row = Record<string, unknown>>(text: string) => Promise<Row
  * the platform's own `Database` port (which switches to `lumay_app` inside each transaction).
  */
 export interface AppSessions {
-  name: string;
-  /** True when the connection's session user is `lumay_app` itself (not an owner that SET ROLEs). */
-  loginAsApp: boolean;
   /**
    * Runs `work` in one transaction as `lumay_app`. `tenantId` null means no tenant context at all
    * (the raw login never calls set_config; the port uses `withoutTenant`).
@@ -29,10 +26,8 @@ export interface AppSessions {
 
 const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
-function portSessions(name: string, db: Database, owner: Query, close: () => Promise<void>): AppSessions {
+function portSessions(db: Database, owner: Query, close: () => Promise<void>): AppSessions {
   return {
-    name,
-    loginAsApp: false,
     owner,
     run: (tenantId, userId, work) => {
       const body = (tx: Tx) =>
@@ -49,8 +44,6 @@ export async function postgresLoginSessions(): Promise<AppSessions> {
   const ownerConnection = createPostgresOwner(database.url);
   const app = postgres(database.appUrl, { max: 2, onnotice: () => {} });
   return {
-    name: 'postgres, raw login as lumay_app',
-    loginAsApp: true,
     appUrl: database.appUrl,
     owner: (text) => ownerConnection.owner(text),
     run: async (tenantId, userId, work) =>
@@ -73,7 +66,6 @@ export async function postgresPortSessions(): Promise<AppSessions> {
   const ownerConnection = createPostgresOwner(database.url);
   const db = createPostgresDatabase({ url: database.appUrl, max: 2 });
   return portSessions(
-    'postgres, Database port on the lumay_app login',
     db,
     (text) => ownerConnection.owner(text),
     async () => {
@@ -88,7 +80,6 @@ export async function postgresPortSessions(): Promise<AppSessions> {
 export async function pgliteSessions(): Promise<AppSessions> {
   const { db, owner } = await createPgliteDatabase(undefined);
   return portSessions(
-    'pglite, Database port',
     db,
     (text) => owner(text),
     () => db.close(),

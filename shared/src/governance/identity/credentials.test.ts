@@ -42,7 +42,8 @@ describe('credentials', () => {
       `${key}\n`,
       mintCredential('apiKey', 'ten_short', newId('apiKey')),
     ];
-    for (const value of malformed) expect(parseCredential('apiKey', value), JSON.stringify(value)).toBeUndefined();
+    for (const value of malformed)
+      expect(parseCredential('apiKey', value), JSON.stringify(value)).toBeUndefined();
   });
 
   it('stores only a SHA-256 hex of the whole credential', async () => {

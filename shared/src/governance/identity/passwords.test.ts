@@ -9,7 +9,11 @@ describe('createPasswordHasher (portable scrypt)', () => {
     const stored = await hasher.hash('correct horse battery staple');
     const [scheme, logN, r, p, salt, hash] = stored.split('$');
     expect(scheme).toBe('scrypt');
-    expect([Number(logN), Number(r), Number(p)]).toEqual([SCRYPT_PARAMS.logN, SCRYPT_PARAMS.r, SCRYPT_PARAMS.p]);
+    expect([Number(logN), Number(r), Number(p)]).toEqual([
+      SCRYPT_PARAMS.logN,
+      SCRYPT_PARAMS.r,
+      SCRYPT_PARAMS.p,
+    ]);
     expect(salt).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await hasher.verify('correct horse battery staple', stored)).toBe(true);
@@ -29,7 +33,12 @@ describe('createPasswordHasher (portable scrypt)', () => {
 
   it('verifies hashes with other (cheaper) parameters from the stored string', async () => {
     const salt = new Uint8Array(16).fill(7);
-    const derived = await portableScrypt(new TextEncoder().encode('pw'), salt, { N: 2 ** 10, r: 8, p: 1, keyLength: 32 });
+    const derived = await portableScrypt(new TextEncoder().encode('pw'), salt, {
+      N: 2 ** 10,
+      r: 8,
+      p: 1,
+      keyLength: 32,
+    });
     const stored = `scrypt$10$8$1$${toBase64Url(salt)}$${toBase64Url(derived)}`;
     expect(await hasher.verify('pw', stored)).toBe(true);
     expect(await hasher.verify('pW', stored)).toBe(false);

@@ -29,7 +29,11 @@ describe('token service', () => {
     const token = await service.issueAccessToken(claims);
     expect(await service.verifyAccessToken(token)).toEqual(claims);
     const admin = await service.issueAccessToken({ ...claims, role: 'owner', isPlatformAdmin: true });
-    expect(await service.verifyAccessToken(admin)).toEqual({ ...claims, role: 'owner', isPlatformAdmin: true });
+    expect(await service.verifyAccessToken(admin)).toEqual({
+      ...claims,
+      role: 'owner',
+      isPlatformAdmin: true,
+    });
     expect(service.accessTokenTtlSeconds).toBe(900);
   });
 
@@ -40,7 +44,13 @@ describe('token service', () => {
       .slice(0, 2)
       .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
     expect(header).toEqual({ alg: 'ES256', typ: 'at+jwt' });
-    expect(payload).toMatchObject({ sub: 'usr_1', tid: 'ten_1', role: 'builder', iss: options.issuer, aud: options.audience });
+    expect(payload).toMatchObject({
+      sub: 'usr_1',
+      tid: 'ten_1',
+      role: 'builder',
+      iss: options.issuer,
+      aud: options.audience,
+    });
     expect(payload.exp - payload.iat).toBe(900);
     expect(payload.jti).toMatch(/^req_/);
   });
@@ -70,21 +80,35 @@ describe('token service', () => {
     const elevated = Buffer.from(
       JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'owner' }),
     ).toString('base64url');
-    expect((await rejection(service.verifyAccessToken(`${header}.${elevated}.${signature}`))).code).toBe('unauthorized');
+    expect((await rejection(service.verifyAccessToken(`${header}.${elevated}.${signature}`))).code).toBe(
+      'unauthorized',
+    );
     const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
-    expect((await rejection(service.verifyAccessToken(`${header}.${payload}.${flipped}`))).code).toBe('unauthorized');
+    expect((await rejection(service.verifyAccessToken(`${header}.${payload}.${flipped}`))).code).toBe(
+      'unauthorized',
+    );
     expect((await rejection(service.verifyAccessToken('not-a-jwt'))).code).toBe('unauthorized');
   });
 
   it('refuses alg:none and other algorithms', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const body = { sub: 'usr_1', tid: 'ten_1', role: 'owner', iss: options.issuer, aud: options.audience, iat: now, exp: now + 60 };
+    const body = {
+      sub: 'usr_1',
+      tid: 'ten_1',
+      role: 'owner',
+      iss: options.issuer,
+      aud: options.audience,
+      iat: now,
+      exp: now + 60,
+    };
     const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${Buffer.from(JSON.stringify(body)).toString('base64url')}.`;
     expect((await rejection(service.verifyAccessToken(unsigned))).code).toBe('unauthorized');
 
     const { privateKey } = await generateKeyPair('ES384', { extractable: true });
     expect(await exportPKCS8(privateKey)).toContain('PRIVATE KEY');
-    const es384 = await new SignJWT(body).setProtectedHeader({ alg: 'ES384', typ: 'at+jwt' }).sign(privateKey);
+    const es384 = await new SignJWT(body)
+      .setProtectedHeader({ alg: 'ES384', typ: 'at+jwt' })
+      .sign(privateKey);
     expect((await rejection(service.verifyAccessToken(es384))).code).toBe('unauthorized');
   });
 
@@ -92,12 +116,30 @@ describe('token service', () => {
     const { importPKCS8 } = await import('jose');
     const privateKey = await importPKCS8(keys.privateKeyPem, 'ES256');
     const now = Math.floor(Date.now() / 1000);
-    const base = { sub: 'usr_1', tid: 'ten_1', iss: options.issuer, aud: options.audience, iat: now, exp: now + 60 };
-    const idToken = await new SignJWT({ ...base, role: 'owner' }).setProtectedHeader({ alg: 'ES256', typ: 'JWT' }).sign(privateKey);
+    const base = {
+      sub: 'usr_1',
+      tid: 'ten_1',
+      iss: options.issuer,
+      aud: options.audience,
+      iat: now,
+      exp: now + 60,
+    };
+    const idToken = await new SignJWT({ ...base, role: 'owner' })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+      .sign(privateKey);
     expect((await rejection(service.verifyAccessToken(idToken))).code).toBe('unauthorized');
-    const godRole = await new SignJWT({ ...base, role: 'god' }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' }).sign(privateKey);
+    const godRole = await new SignJWT({ ...base, role: 'god' })
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' })
+      .sign(privateKey);
     expect((await rejection(service.verifyAccessToken(godRole))).code).toBe('unauthorized');
-    const noTenant = await new SignJWT({ sub: 'usr_1', role: 'owner', iss: options.issuer, aud: options.audience, iat: now, exp: now + 60 })
+    const noTenant = await new SignJWT({
+      sub: 'usr_1',
+      role: 'owner',
+      iss: options.issuer,
+      aud: options.audience,
+      iat: now,
+      exp: now + 60,
+    })
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' })
       .sign(privateKey);
     expect((await rejection(service.verifyAccessToken(noTenant))).code).toBe('unauthorized');

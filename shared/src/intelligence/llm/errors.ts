@@ -38,6 +38,12 @@ function codeFor(kind: ModelCallErrorKind): ErrorCode {
   return 'internal_error';
 }
 
+/** Which model something belongs to. */
+export interface ModelIdentity {
+  readonly provider: string;
+  readonly modelId: string;
+}
+
 /** Construction parameters of a {@link ModelCallError}. */
 export interface ModelCallErrorInit {
   readonly kind: ModelCallErrorKind;

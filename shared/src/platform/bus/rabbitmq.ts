@@ -90,6 +90,8 @@ interface Session {
   publisher: ConfirmChannel;
   consumers: Map<string, ConsumerChannel>;
   open: boolean;
+  /** Set while the publish channel's write buffer is full; resolves on 'drain'. */
+  drained: Promise<void> | null;
 }
 
 interface Waiter {
@@ -185,20 +187,36 @@ export function createRabbitMqBus(options: RabbitMqBusOptions): RabbitMqBus {
     });
   }
 
-  function confirmPublish(
-    channel: ConfirmChannel,
+  /** Publishes on the session's confirm channel and resolves on the broker's ack. */
+  async function confirmPublish(
+    session: Session,
     exchange: string,
     routingKey: string,
     content: Buffer,
     publishOptions: Options.Publish,
   ): Promise<void> {
-    return new Promise((resolve, reject) => {
+    // `publish` returning false means the socket buffer is full: add nothing more until 'drain'.
+    while (session.drained) await session.drained;
+    const channel = session.publisher;
+    await new Promise<void>((resolve, reject) => {
       try {
-        channel.publish(exchange, routingKey, content, publishOptions, (error: unknown) => {
+        const accepted = channel.publish(exchange, routingKey, content, publishOptions, (error: unknown) => {
           if (error)
             reject(error instanceof Error ? error : new Error(`broker refused the message: ${error}`));
           else resolve();
         });
+        if (!accepted && !session.drained) {
+          session.drained = new Promise<void>((wake) => {
+            const done = () => {
+              channel.off('drain', done);
+              channel.off('close', done);
+              session.drained = null;
+              wake();
+            };
+            channel.on('drain', done);
+            channel.on('close', done);
+          });
+        }
       } catch (error) {
         reject(error);
       }
@@ -239,7 +257,7 @@ export function createRabbitMqBus(options: RabbitMqBusOptions): RabbitMqBus {
     const properties = message.properties;
     try {
       await withDeadline(
-        confirmPublish(session.publisher, '', queue, message.content, {
+        confirmPublish(session, '', queue, message.content, {
           persistent: true,
           mandatory: true,
           messageId: properties.messageId,
@@ -360,7 +378,7 @@ export function createRabbitMqBus(options: RabbitMqBusOptions): RabbitMqBus {
     connection.on('blocked', (reason: string) => logger.warn('RabbitMQ: connection blocked', { reason }));
     try {
       const publisher = await connection.createConfirmChannel();
-      const created: Session = { connection, publisher, consumers: new Map(), open: true };
+      const created: Session = { connection, publisher, consumers: new Map(), open: true, drained: null };
       session = created;
       publisher.on('error', (error: Error) => {
         logger.warn('RabbitMQ: publish channel error', { error: describeError(error) });
@@ -400,35 +418,43 @@ export function createRabbitMqBus(options: RabbitMqBusOptions): RabbitMqBus {
   function reconnect(): void {
     if (closing || connecting || current) return;
     connecting = (async () => {
-      for (let attempt = 1; !closing; attempt++) {
-        try {
-          const session = await openSession();
-          if (closing) {
-            session.open = false;
-            await session.connection.close().catch(() => {});
-            return;
-          }
-          current = session;
-          counters.connects += 1;
-          if (counters.connects > 1) logger.warn('RabbitMQ: reconnected', { attempts: attempt });
-          for (const waiter of waiters) waiter.resolve(session);
-          waiters.clear();
-          return;
-        } catch (error) {
-          const delay = reconnectDelay(attempt, firstReconnectDelayMs, maxReconnectDelayMs);
-          if (attempt === 1 || delay >= maxReconnectDelayMs) {
-            logger.warn('RabbitMQ: connection attempt failed', {
-              attempt,
-              delay,
-              error: describeError(error),
-            });
-          }
-          await pause(delay);
-        }
+      // Cleared synchronously on exit (not in a later .finally), so a session lost right after
+      // this one went live still finds no recovery in progress and starts one.
+      try {
+        await recover();
+      } finally {
+        connecting = null;
       }
-    })().finally(() => {
-      connecting = null;
-    });
+    })();
+  }
+
+  async function recover(): Promise<void> {
+    for (let attempt = 1; !closing; attempt++) {
+      try {
+        const session = await openSession();
+        if (closing) {
+          session.open = false;
+          await session.connection.close().catch(() => {});
+          return;
+        }
+        current = session;
+        counters.connects += 1;
+        if (counters.connects > 1) logger.warn('RabbitMQ: reconnected', { attempts: attempt });
+        for (const waiter of waiters) waiter.resolve(session);
+        waiters.clear();
+        return;
+      } catch (error) {
+        const delay = reconnectDelay(attempt, firstReconnectDelayMs, maxReconnectDelayMs);
+        if (attempt === 1 || delay >= maxReconnectDelayMs) {
+          logger.warn('RabbitMQ: connection attempt failed', {
+            attempt,
+            delay,
+            error: describeError(error),
+          });
+        }
+        await pause(delay);
+      }
+    }
   }
 
   /** The live session, waiting for (re)connection until `deadline`. */
@@ -470,7 +496,7 @@ export function createRabbitMqBus(options: RabbitMqBusOptions): RabbitMqBus {
         const live = await liveSession(deadline, 'publish');
         try {
           await withDeadline(
-            confirmPublish(live.publisher, topology.exchange, checked.topic, body, {
+            confirmPublish(live, topology.exchange, checked.topic, body, {
               persistent: true,
               mandatory: true,
               messageId: checked.id,

@@ -1,12 +1,6 @@
-import { ModelCallError, type ModelCallErrorKind } from '../errors.ts';
+import { ModelCallError, type ModelCallErrorKind, type ModelIdentity } from '../errors.ts';
 import { parseRetryAfter, TransportFailure } from '../transport-failure.ts';
 import { openaiErrorBodySchema } from './openai-api.ts';
-
-/** Which model a failure belongs to. */
-export interface ModelIdentity {
-  readonly provider: string;
-  readonly modelId: string;
-}
 
 function kindForStatus(status: number | undefined, code: string | undefined): ModelCallErrorKind {
   if (status === undefined) {

@@ -1,0 +1,5 @@
+/**
+ * Layer 02, Intelligence: model access (the language- and embedding-model ports, their OpenAI,
+ * Anthropic, OpenAI-compatible and offline adapters, and the core that calls them).
+ */
+export * from './llm/index.ts';
