@@ -1,6 +1,11 @@
 import { type ServerType, serve } from '@hono/node-server';
 import { createOutboxRelay, createPostgresDatabase, createTokenService } from '@lumay/shared';
-import { createPostgresOwner, createRabbitMqBus, createRedisCache, migratePostgres } from '@lumay/shared/node';
+import {
+  createPostgresOwner,
+  createRabbitMqBus,
+  createRedisCache,
+  migratePostgres,
+} from '@lumay/shared/node';
 import { buildApp } from './app.ts';
 import { nodeConfigSchema } from './config.ts';
 import { subscribeCacheInvalidation } from './consumers.ts';
@@ -60,15 +65,30 @@ async function main(): Promise<void> {
 
   const app = buildApp(deps);
   const server: ServerType = await new Promise((resolve) => {
-    const instance = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(instance));
+    const instance = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
+      resolve(instance),
+    );
   });
-  console.log(JSON.stringify({ level: 'info', message: 'LuMay API (node) listening', host: config.HOST, port: config.PORT }));
+  console.log(
+    JSON.stringify({
+      level: 'info',
+      message: 'LuMay API (node) listening',
+      host: config.HOST,
+      port: config.PORT,
+    }),
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(JSON.stringify({ level: 'info', message: `${signal}: draining`, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }));
+    console.log(
+      JSON.stringify({
+        level: 'info',
+        message: `${signal}: draining`,
+        timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      }),
+    );
     const deadline = setTimeout(() => {
       console.error(JSON.stringify({ level: 'error', message: 'shutdown deadline passed; exiting' }));
       process.exit(1);
