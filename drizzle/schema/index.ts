@@ -1,10 +1,17 @@
 export { agents } from './agents.ts';
 export { apiKeys } from './api-keys.ts';
 export { auditLog } from './audit-log.ts';
+export { documentChunks } from './document-chunks.ts';
+export { documents } from './documents.ts';
+export { intents } from './intents.ts';
+export { knowledgeBases } from './knowledge-bases.ts';
 export { memberships } from './memberships.ts';
+export { modelCalls } from './model-calls.ts';
+export { modelProviders } from './model-providers.ts';
 export { outbox } from './outbox.ts';
 export { processedEvents } from './processed-events.ts';
 export { refreshTokens } from './refresh-tokens.ts';
+export { secrets } from './secrets.ts';
 export { tenants } from './tenants.ts';
 export { users } from './users.ts';
 
@@ -17,4 +24,11 @@ export const TENANT_TABLES = [
   'audit_log',
   'outbox',
   'processed_events',
+  'knowledge_bases',
+  'documents',
+  'document_chunks',
+  'secrets',
+  'model_providers',
+  'intents',
+  'model_calls',
 ] as const;

@@ -11,6 +11,13 @@ export const ID_PREFIXES = {
   audit: 'aud',
   event: 'evt',
   request: 'req',
+  knowledgeBase: 'kbs',
+  document: 'doc',
+  chunk: 'chk',
+  secret: 'sec',
+  modelProvider: 'mpr',
+  intent: 'itn',
+  modelCall: 'mca',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -128,6 +128,28 @@ export async function seedTwoTenants(owner: Query): Promise<Fixture> {
       `insert into outbox (id, tenant_id, topic, payload) values (${quote(newId('event'))}, ${t}, 'seed', '{}')`,
     );
     await owner(`insert into processed_events (tenant_id, consumer, event_id) values (${t}, 'seed', 'evt')`);
+    const kb = quote(newId('knowledgeBase'));
+    const doc = quote(newId('document'));
+    const secret = quote(newId('secret'));
+    await owner(`insert into knowledge_bases (id, tenant_id, name) values (${kb}, ${t}, 'kb')`);
+    await owner(
+      `insert into documents (id, tenant_id, knowledge_base_id, title, source_type, content_hash) values (${doc}, ${t}, ${kb}, 'd', 'text', 'h')`,
+    );
+    await owner(
+      `insert into document_chunks (id, tenant_id, knowledge_base_id, document_id, ordinal, content) values (${quote(newId('chunk'))}, ${t}, ${kb}, ${doc}, 0, 'hello')`,
+    );
+    await owner(
+      `insert into secrets (id, tenant_id, name, kind, ciphertext, iv, wrapped_key, wrap_iv, kek_version) values (${secret}, ${t}, 's', 'model_api_key', 'c', 'i', 'w', 'wi', 1)`,
+    );
+    await owner(
+      `insert into model_providers (id, tenant_id, name, provider, secret_id) values (${quote(newId('modelProvider'))}, ${t}, 'p', 'openai', ${secret})`,
+    );
+    await owner(
+      `insert into intents (id, tenant_id, agent_id, name) values (${quote(newId('intent'))}, ${t}, ${g}, 'greet')`,
+    );
+    await owner(
+      `insert into model_calls (id, tenant_id, provider, model, price_version, outcome) values (${quote(newId('modelCall'))}, ${t}, 'offline', 'm', 'v1', 'ok')`,
+    );
     return rows;
   };
   const platformAdminId = newId('user');

@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite/vector';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import * as schema from '../../../../drizzle/schema/index.ts';
@@ -14,7 +15,8 @@ import { createScopedDatabase } from './scoped.ts';
 export async function createPgliteDatabase(
   dataDir: string | undefined,
 ): Promise<{ db: Database; owner: OwnerQuery }> {
-  const client = await PGlite.create(dataDir ? { dataDir } : {});
+  // pgvector ships inside PGlite, so the embedded default gets vector retrieval like managed Postgres.
+  const client = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } });
   const handle = drizzle(client, { schema });
   await migrate(handle, { migrationsFolder: MIGRATIONS_FOLDER });
   const db = createScopedDatabase({

@@ -19,13 +19,18 @@ export function words(text: string): string[] {
   return (spaced.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((word) => word !== '');
 }
 
+/** "shipp" → "ship", "runn" → "run" (but "fall", "miss" and "buzz" keep their pair). */
+function undouble(stemmed: string): string {
+  return /([b-df-hj-km-rtv-y])\1$/.test(stemmed) ? stemmed.slice(0, -1) : stemmed;
+}
+
 /** A light English stemmer: plurals, -ing and -ed, enough to match "orders" with "order". */
 export function stem(word: string): string {
   if (/^\d/.test(word) || word.length <= 3) return word;
   if (word.endsWith('ies') && word.length > 4) return `${word.slice(0, -3)}y`;
   if (word.endsWith('sses')) return word.slice(0, -2);
-  if (word.endsWith('ing') && word.length > 5) return word.slice(0, -3);
-  if (word.endsWith('ed') && word.length > 4) return word.slice(0, -2);
+  if (word.endsWith('ing') && word.length > 5) return undouble(word.slice(0, -3));
+  if (word.endsWith('ed') && word.length > 4) return undouble(word.slice(0, -2));
   if (word.endsWith('s') && !word.endsWith('ss') && !word.endsWith('us')) return word.slice(0, -1);
   return word;
 }
