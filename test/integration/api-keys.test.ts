@@ -130,13 +130,18 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('API keys on %s', (kind) => 
   });
 
   it('refuses an expired key', async () => {
-    const key = await createKey('viewer', { expiresAt: new Date(Date.now() + 3600_000).toISOString() });
+    // A key whose expiry passes while it is cached as verified: the cached expiry is honoured too.
+    const key = await createKey('viewer', { expiresAt: new Date(Date.now() + 1500).toISOString() });
     expect((await api.get('/v1/agents', { token: key.key })).status).toBe(200);
-    await target.owner(`update api_keys set expires_at = now() - interval '1 second' where id = $1`, [
-      key.id,
-    ]);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
     const response = await api.get('/v1/agents', { token: key.key });
     expect(response.status).toBe(401);
+    // A key expired in the database before it was ever verified.
+    const stale = await createKey('viewer', { expiresAt: new Date(Date.now() + 3600_000).toISOString() });
+    await target.owner(`update api_keys set expires_at = now() - interval '1 second' where id = $1`, [
+      stale.id,
+    ]);
+    expect((await api.get('/v1/agents', { token: stale.key })).status).toBe(401);
     const past = await api.post(
       '/v1/api-keys',
       { name: 'already expired', role: 'viewer', expiresAt: new Date(Date.now() - 1000).toISOString() },

@@ -224,12 +224,40 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('members API on %s', (kind) 
       email: member.email,
       password: member.password,
     });
-    expect(withoutTenant.status).toBe(403);
-    expect(withoutTenant.body.error.code).toBe('forbidden');
+    // Same answer as a wrong password: a removed account's correct password is not confirmed.
+    expect(withoutTenant.status).toBe(401);
+    expect(withoutTenant.body.error.code).toBe('invalid_credentials');
     // Their existing session cannot be refreshed either.
     expect((await api.post('/v1/auth/refresh', { refreshToken: session.body.refreshToken })).status).toBe(
       401,
     );
+    // And the access token they still hold stops working at once, not when it expires.
+    const stale = await api.get('/v1/agents', { token: session.body.accessToken });
+    expect(stale.status).toBe(401);
+  });
+
+  it('applies a demotion to the very next request made with an older access token', async () => {
+    const admin = await memberToken(api, tenant.token, 'admin');
+    expect((await api.post('/v1/agents', { name: 'before demotion' }, { token: admin.token })).status).toBe(
+      201,
+    );
+    const demoted = await api.patch(
+      `/v1/members/${admin.userId}`,
+      { role: 'viewer' },
+      { token: tenant.token },
+    );
+    expect(demoted.status).toBe(200);
+    const write = await api.post('/v1/agents', { name: 'after demotion' }, { token: admin.token });
+    expect(write.status).toBe(403);
+    const escalate = await api.post(
+      '/v1/api-keys',
+      { name: 'backdoor', role: 'admin' },
+      { token: admin.token },
+    );
+    expect(escalate.status).toBe(403);
+    const me = await api.get('/v1/auth/me', { token: admin.token });
+    expect(me.body.role).toBe('viewer');
+    expect((await api.get('/v1/agents', { token: admin.token })).status).toBe(200);
   });
 
   it('lists members with a role filter and cursor paging', async () => {

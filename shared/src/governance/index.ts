@@ -17,3 +17,4 @@ export {
   ROLES,
 } from './rbac.ts';
 export { redactSecrets } from './redact.ts';
+export * from './secrets/index.ts';

@@ -30,6 +30,8 @@ export const PERMISSIONS = [
   'audit:read',
   'settings:update',
   'secrets:manage',
+  'models:read',
+  'models:write',
   'platform:tenants',
 ] as const;
 
@@ -64,6 +66,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'knowledge:write',
     'conversations:write',
     'analytics:read',
+    // Builders pick a configured model provider for their agents; managing keys stays with admins.
+    'models:read',
   ],
   operator: [...READ, 'conversations:write', 'approvals:decide', 'calls:create'],
   analyst: [...READ, 'analytics:read', 'audit:read'],

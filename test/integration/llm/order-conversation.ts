@@ -24,7 +24,8 @@ import { startOpenAIServer } from '../../support/llm-servers/openai-server.ts';
 export const OPENAI_KEY = 'sk-test-5dXwRk2P9qTz';
 export const ANTHROPIC_KEY = 'sk-ant-test-9a4d4e8b';
 
-export const SYSTEM = "You are LuMay's order assistant. Use the tools to look orders up and answer in one sentence.";
+export const SYSTEM =
+  "You are LuMay's order assistant. Use the tools to look orders up and answer in one sentence.";
 export const USER_MESSAGE: ModelMessage = {
   role: 'user',
   content: 'Hi, can you look up the status of order 42 for me?',
@@ -67,10 +68,21 @@ export async function startProviders(): Promise<ProviderFixture> {
     startOpenAIServer(),
     startAnthropicServer({ apiKey: ANTHROPIC_KEY }),
   ]);
-  const registry = createModelRegistry({ apiKeys: { openai: OPENAI_KEY, anthropic: ANTHROPIC_KEY }, timeoutMs: 10_000 });
+  const registry = createModelRegistry({
+    apiKeys: { openai: OPENAI_KEY, anthropic: ANTHROPIC_KEY },
+    timeoutMs: 10_000,
+  });
   const models = {
-    openai: registry.languageModel({ provider: 'openai', model: 'gpt-4o-mini', baseUrl: `${openaiServer.baseUrl}/v1` }),
-    anthropic: registry.languageModel({ provider: 'anthropic', model: 'claude-sonnet-4-6', baseUrl: anthropicServer.baseUrl }),
+    openai: registry.languageModel({
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      baseUrl: `${openaiServer.baseUrl}/v1`,
+    }),
+    anthropic: registry.languageModel({
+      provider: 'anthropic',
+      model: 'claude-sonnet-4-6',
+      baseUrl: anthropicServer.baseUrl,
+    }),
     'openai-compatible': registry.languageModel({
       provider: 'openai-compatible',
       name: 'ollama',
@@ -107,7 +119,11 @@ export async function runOrderConversation(model: LanguageModel, mode: 'generate
     mode === 'generate'
       ? generateText({ model, ...request })
       : streamToResult(model, request).then(({ result }) => result);
-  const base = { system: SYSTEM, tools: [ORDERS_LOOKUP], metadata: { tenantId: 'ten_1', agentId: 'agt_orders' } };
+  const base = {
+    system: SYSTEM,
+    tools: [ORDERS_LOOKUP],
+    metadata: { tenantId: 'ten_1', agentId: 'agt_orders' },
+  };
   const first = await call({ ...base, messages: [USER_MESSAGE] });
   expect(first.finishReason).toBe('tool-calls');
   const [toolCall] = first.toolCalls;
@@ -117,7 +133,12 @@ export async function runOrderConversation(model: LanguageModel, mode: 'generate
     messages: [
       USER_MESSAGE,
       { role: 'assistant', content: first.text, toolCalls: first.toolCalls },
-      { role: 'tool', toolCallId: toolCall.id, toolName: toolCall.name, content: lookupOrder(toolCall.arguments.orderId) },
+      {
+        role: 'tool',
+        toolCallId: toolCall.id,
+        toolName: toolCall.name,
+        content: lookupOrder(toolCall.arguments.orderId),
+      },
     ],
   });
   return { first, second };

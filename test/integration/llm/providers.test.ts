@@ -24,14 +24,18 @@ const PROVIDERS = ['openai', 'anthropic', 'openai-compatible', 'offline'] as con
 describe.each(PROVIDERS)('the order conversation on %s', (provider) => {
   it('calls orders.lookup with { orderId: 42 }, then answers from the tool result', async () => {
     const { first, second } = await runOrderConversation(fixture.models[provider], 'generate');
-    expect(first.toolCalls).toEqual([{ id: expect.any(String), name: 'orders.lookup', arguments: { orderId: 42 } }]);
+    expect(first.toolCalls).toEqual([
+      { id: expect.any(String), name: 'orders.lookup', arguments: { orderId: 42 } },
+    ]);
     expect(second.finishReason).toBe('stop');
     expect(second.toolCalls).toEqual([]);
     expect(second.text).toMatch(/shipped/);
     expect(second.text).toMatch(/DHL/);
     expect(second.usage.inputTokens).toBeGreaterThan(0);
     expect(second.provider).toBe(fixture.models[provider].provider);
-    expect(second.attempts).toMatchObject([{ outcome: 'success', metadata: { tenantId: 'ten_1', agentId: 'agt_orders' } }]);
+    expect(second.attempts).toMatchObject([
+      { outcome: 'success', metadata: { tenantId: 'ten_1', agentId: 'agt_orders' } },
+    ]);
   });
 
   it('streams the same text and tool calls as it generates', async () => {
@@ -71,7 +75,12 @@ describe('what goes over the wire', () => {
     const server = fixture.openaiServer;
     const start = server.requests.length;
     await runOrderConversation(fixture.models.openai, 'generate');
-    await generateObject({ model: fixture.models.openai, schema: ORDER_INTENT, schemaName: 'order_intent', messages: [USER_MESSAGE] });
+    await generateObject({
+      model: fixture.models.openai,
+      schema: ORDER_INTENT,
+      schemaName: 'order_intent',
+      messages: [USER_MESSAGE],
+    });
     const [toolTurn, answerTurn, structured] = server.requests.slice(start).map((request) => request);
     expect(toolTurn?.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
     expect(toolTurn?.body).toMatchObject({
@@ -83,7 +92,10 @@ describe('what goes over the wire', () => {
       messages: [
         { role: 'system' },
         { role: 'user' },
-        { role: 'assistant', tool_calls: [{ id: 'call_Zr8kP2mWq4TnX6vB1yH3sJ9d', function: { name: 'orders_lookup' } }] },
+        {
+          role: 'assistant',
+          tool_calls: [{ id: 'call_Zr8kP2mWq4TnX6vB1yH3sJ9d', function: { name: 'orders_lookup' } }],
+        },
         { role: 'tool', tool_call_id: 'call_Zr8kP2mWq4TnX6vB1yH3sJ9d' },
       ],
     });
@@ -104,23 +116,39 @@ describe('what goes over the wire', () => {
     });
     const [request] = server.requests.slice(start);
     expect(request?.headers.authorization).toBeUndefined();
-    expect(request?.body).toMatchObject({ model: 'llama3.1:8b', response_format: { type: 'json_object' }, max_tokens: 200 });
+    expect(request?.body).toMatchObject({
+      model: 'llama3.1:8b',
+      response_format: { type: 'json_object' },
+      max_tokens: 200,
+    });
   });
 
   it('anthropic: key, version header, tool results in the user turn, structured output as a forced tool', async () => {
     const server = fixture.anthropicServer;
     const start = server.requests.length;
     await runOrderConversation(fixture.models.anthropic, 'generate');
-    await generateObject({ model: fixture.models.anthropic, schema: ORDER_INTENT, schemaName: 'order_intent', messages: [USER_MESSAGE] });
+    await generateObject({
+      model: fixture.models.anthropic,
+      schema: ORDER_INTENT,
+      schemaName: 'order_intent',
+      messages: [USER_MESSAGE],
+    });
     const [toolTurn, answerTurn, structured] = server.requests.slice(start);
     const key = toolTurn?.headers['x-api-key'] ?? toolTurn?.headers.authorization?.replace('Bearer ', '');
     expect(key).toBe(ANTHROPIC_KEY);
     expect(toolTurn?.headers['anthropic-version']).toBeDefined();
-    expect(toolTurn?.body).toMatchObject({ model: 'claude-sonnet-4-6', max_tokens: 4096, tools: [{ name: 'orders_lookup' }] });
+    expect(toolTurn?.body).toMatchObject({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 4096,
+      tools: [{ name: 'orders_lookup' }],
+    });
     expect(answerTurn?.body).toMatchObject({
       messages: [
         { role: 'user' },
-        { role: 'assistant', content: [{ type: 'text' }, { type: 'tool_use', id: 'toolu_01Tq8WmZ3rXk5NvB7pY2hJ4c' }] },
+        {
+          role: 'assistant',
+          content: [{ type: 'text' }, { type: 'tool_use', id: 'toolu_01Tq8WmZ3rXk5NvB7pY2hJ4c' }],
+        },
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01Tq8WmZ3rXk5NvB7pY2hJ4c' }] },
       ],
     });

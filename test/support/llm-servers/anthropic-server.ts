@@ -1,5 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { type FixtureServer, type RecordedRequest, type RouteResult, startFixtureServer } from './fixture-server.ts';
+import {
+  type FixtureServer,
+  type RecordedRequest,
+  type RouteResult,
+  startFixtureServer,
+} from './fixture-server.ts';
 
 /**
  * A local server speaking Anthropic's Messages wire protocol from fixtures. It validates requests
@@ -25,7 +30,11 @@ const isObject = (value: unknown): value is Json =>
 let requestCounter = 0;
 
 function error(status: number, type: string, message: string, headers: Record<string, string>): RouteResult {
-  return { status, body: { type: 'error', error: { type, message }, request_id: headers['request-id'] }, headers };
+  return {
+    status,
+    body: { type: 'error', error: { type, message }, request_id: headers['request-id'] },
+    headers,
+  };
 }
 
 function blocksOf(message: Json): Json[] {
@@ -38,7 +47,8 @@ function validate(body: Json): string | undefined {
   if (typeof body.max_tokens !== 'number' || !Number.isInteger(body.max_tokens) || body.max_tokens < 1) {
     return 'max_tokens: Field required';
   }
-  if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: at least one message is required';
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    return 'messages: at least one message is required';
   const tools = Array.isArray(body.tools) ? body.tools.filter(isObject) : [];
   for (const [index, tool] of tools.entries()) {
     if (typeof tool.name !== 'string' || !TOOL_NAME.test(tool.name)) {
@@ -85,8 +95,9 @@ function validate(body: Json): string | undefined {
 }
 
 function route(request: RecordedRequest, options: AnthropicServerOptions): RouteResult {
+  requestCounter += 1;
   const headers = {
-    'request-id': `req_011CU${(requestCounter += 1).toString(36).padStart(19, '0')}`,
+    'request-id': `req_011CU${requestCounter.toString(36).padStart(19, '0')}`,
     'anthropic-organization-id': '3f1b7c2e-9a4d-4e8b-b6c1-2d5f8a9e0c3b',
   };
   const key = request.headers['x-api-key'] ?? request.headers.authorization?.replace(/^Bearer /, '');
@@ -97,7 +108,8 @@ function route(request: RecordedRequest, options: AnthropicServerOptions): Route
   if (typeof request.headers['anthropic-version'] !== 'string') {
     return error(400, 'invalid_request_error', 'anthropic-version: header is required', headers);
   }
-  if (!isObject(request.body)) return error(400, 'invalid_request_error', 'Request body is not valid JSON', headers);
+  if (!isObject(request.body))
+    return error(400, 'invalid_request_error', 'Request body is not valid JSON', headers);
   const body = request.body;
   const problem = validate(body);
   if (problem) return error(400, 'invalid_request_error', problem, headers);

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type FixtureServer, type RecordedRequest, type RouteResult, startFixtureServer } from './fixture-server.ts';
+import {
+  type FixtureServer,
+  type RecordedRequest,
+  type RouteResult,
+  startFixtureServer,
+} from './fixture-server.ts';
 
 /**
  * A local server speaking OpenAI's Chat Completions and Embeddings wire protocol from fixtures.
@@ -48,12 +53,16 @@ function strictSchemaProblem(schema: unknown, path: string): string | undefined 
 }
 
 function validateChat(body: Json): RouteResult | undefined {
-  if (typeof body.model !== 'string' || body.model === '') return invalid('you must provide a model parameter', 'model');
+  if (typeof body.model !== 'string' || body.model === '')
+    return invalid('you must provide a model parameter', 'model');
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     return invalid("Invalid 'messages': empty array. Expected an array with minimum length 1.", 'messages');
   }
   if (body.max_tokens !== undefined && body.max_completion_tokens !== undefined) {
-    return invalid("Invalid 'max_tokens': use either 'max_tokens' or 'max_completion_tokens', not both.", 'max_tokens');
+    return invalid(
+      "Invalid 'max_tokens': use either 'max_tokens' or 'max_completion_tokens', not both.",
+      'max_tokens',
+    );
   }
   if (body.stream_options !== undefined && body.stream !== true) {
     return invalid('The stream_options parameter is only allowed when stream is enabled.', 'stream_options');
@@ -70,7 +79,10 @@ function validateChat(body: Json): RouteResult | undefined {
   }
   const callIds = new Set<string>();
   for (const [index, message] of body.messages.entries()) {
-    if (!isObject(message) || !['system', 'developer', 'user', 'assistant', 'tool'].includes(String(message.role))) {
+    if (
+      !isObject(message) ||
+      !['system', 'developer', 'user', 'assistant', 'tool'].includes(String(message.role))
+    ) {
       return invalid(`Invalid value for 'messages[${index}].role'.`, `messages[${index}].role`);
     }
     if (message.role === 'assistant' && Array.isArray(message.tool_calls)) {
@@ -81,7 +93,10 @@ function validateChat(body: Json): RouteResult | undefined {
         if (typeof call.id === 'string') callIds.add(call.id);
       }
     }
-    if (message.role === 'tool' && (typeof message.tool_call_id !== 'string' || !callIds.has(message.tool_call_id))) {
+    if (
+      message.role === 'tool' &&
+      (typeof message.tool_call_id !== 'string' || !callIds.has(message.tool_call_id))
+    ) {
       return invalid(
         "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
         `messages.[${index}].role`,
@@ -91,11 +106,17 @@ function validateChat(body: Json): RouteResult | undefined {
   const format = body.response_format;
   if (isObject(format) && format.type === 'json_schema') {
     const spec = format.json_schema;
-    if (!isObject(spec) || typeof spec.name !== 'string' || !TOOL_NAME.test(spec.name) || !isObject(spec.schema)) {
+    if (
+      !isObject(spec) ||
+      typeof spec.name !== 'string' ||
+      !TOOL_NAME.test(spec.name) ||
+      !isObject(spec.schema)
+    ) {
       return invalid("Invalid 'response_format.json_schema'.", 'response_format');
     }
     const problem = spec.strict === true ? strictSchemaProblem(spec.schema, 'root') : undefined;
-    if (problem) return invalid(`Invalid schema for response_format '${spec.name}': ${problem}`, 'response_format');
+    if (problem)
+      return invalid(`Invalid schema for response_format '${spec.name}': ${problem}`, 'response_format');
   }
   if (isObject(format) && format.type === 'json_object') {
     const mentionsJson = body.messages.some(
@@ -114,8 +135,9 @@ function validateChat(body: Json): RouteResult | undefined {
 let requestCounter = 0;
 
 function route(request: RecordedRequest, options: OpenAIServerOptions): RouteResult {
+  requestCounter += 1;
   const headers = {
-    'x-request-id': `req_${(requestCounter += 1).toString(16).padStart(32, '0')}`,
+    'x-request-id': `req_${requestCounter.toString(16).padStart(32, '0')}`,
     'openai-processing-ms': '212',
     'openai-version': '2020-10-01',
   };
@@ -132,7 +154,8 @@ function route(request: RecordedRequest, options: OpenAIServerOptions): RouteRes
     if (!Array.isArray(input) || input.length !== 2 || !input.every((item) => typeof item === 'string')) {
       return invalid('The embeddings fixture answers exactly two input strings.', 'input');
     }
-    if (body.encoding_format !== 'float') return invalid('The embeddings fixture is float-encoded.', 'encoding_format');
+    if (body.encoding_format !== 'float')
+      return invalid('The embeddings fixture is float-encoded.', 'encoding_format');
     return { fixture: 'embeddings', stream: false, headers };
   }
   if (request.path !== '/v1/chat/completions') {

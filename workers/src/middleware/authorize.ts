@@ -1,4 +1,10 @@
-import { AppError, authenticateApiKey, looksLikeApiKey, permissionsFor } from '@lumay/shared';
+import {
+  AppError,
+  authenticateApiKey,
+  currentMembership,
+  looksLikeApiKey,
+  permissionsFor,
+} from '@lumay/shared';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { matchedRoutes } from 'hono/route';
@@ -23,7 +29,7 @@ async function authenticate(c: Context<AppEnv>): Promise<Principal> {
   const token = bearerToken(c);
   const services = c.get('services');
   if (looksLikeApiKey(token)) {
-    const key = await authenticateApiKey(services.deps.db, token);
+    const key = await authenticateApiKey(services.deps.db, token, services.deps.cache);
     if (!key) throw new AppError('unauthorized', 'API key is invalid, expired or revoked');
     return {
       kind: 'api_key',
@@ -36,14 +42,25 @@ async function authenticate(c: Context<AppEnv>): Promise<Principal> {
     };
   }
   const claims = await services.deps.tokens.verifyAccessToken(token);
+  // The token proves identity; the role comes from the membership as it is now, so a demotion or
+  // removal applies to the very next request rather than when the token expires.
+  const membership = await currentMembership(
+    services.deps.db,
+    services.deps.cache,
+    claims.tenantId,
+    claims.userId,
+  );
+  if (!membership) {
+    throw new AppError('unauthorized', 'This account is no longer a member of the tenant; log in again');
+  }
   return {
     kind: 'user',
     userId: claims.userId,
     keyId: null,
     tenantId: claims.tenantId,
-    role: claims.role,
-    isPlatformAdmin: claims.isPlatformAdmin,
-    permissions: permissionsFor(claims.role, claims.isPlatformAdmin),
+    role: membership.role,
+    isPlatformAdmin: membership.isPlatformAdmin,
+    permissions: permissionsFor(membership.role, membership.isPlatformAdmin),
   };
 }
 

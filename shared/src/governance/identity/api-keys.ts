@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, lt } from 'drizzle-orm';
 import { AppError, newId, timingSafeEqual } from '../../core/index.ts';
-import { type Database, type Tx, tables } from '../../platform/index.ts';
+import { type Cache, type Database, type Tx, tables } from '../../platform/index.ts';
 import { appendAudit } from '../audit.ts';
 import type { RequestContext } from '../context.ts';
 import { canGrantRole, isRole, type Role } from '../rbac.ts';
@@ -45,18 +45,39 @@ export interface ApiKeyPrincipal {
 /** Only touch `last_used_at` once a minute per key, so authentication stays a read. */
 const LAST_USED_GRANULARITY_MS = 60_000;
 
+/** Verified keys are reused this long; revocation evicts the entry at once. */
+export const API_KEY_CACHE_TTL_SECONDS = 30;
+
+export function apiKeyCacheKey(tenantId: string, keyId: string): string {
+  return `t:${tenantId}:apikey:${keyId}`;
+}
+
+interface CachedKey extends ApiKeyPrincipal {
+  secretHash: string;
+  expiresAt: number | null;
+}
+
 /**
  * Resolves a presented API key. Returns `undefined` for anything that is not a live key of the
- * tenant it names; the comparison is constant-time on the SHA-256 of the whole key.
+ * tenant it names; the comparison is constant-time on the SHA-256 of the whole key. Verified keys
+ * are cached (tenant and key id in the cache key, the hash in the value) so authentication costs
+ * no database round trip on the hot path.
  */
 export async function authenticateApiKey(
   db: Database,
   presented: string,
+  cache?: Cache,
 ): Promise<ApiKeyPrincipal | undefined> {
   const parsed = parseCredential('apiKey', presented);
   if (!parsed) return undefined;
   const presentedHash = await hashCredential(presented);
-  return db.withTenant({ tenantId: parsed.tenantId, userId: null }, async (tx) => {
+  const cacheKey = apiKeyCacheKey(parsed.tenantId, parsed.id);
+  const cached = await cache?.get<CachedKey>(cacheKey);
+  if (cached && (cached.expiresAt === null || cached.expiresAt > Date.now())) {
+    if (!timingSafeEqual(cached.secretHash, presentedHash)) return undefined;
+    return { keyId: cached.keyId, tenantId: cached.tenantId, role: cached.role };
+  }
+  const verified = await db.withTenant({ tenantId: parsed.tenantId, userId: null }, async (tx) => {
     const [row] = await tx.select().from(tables.apiKeys).where(eq(tables.apiKeys.id, parsed.id));
     if (!row || !timingSafeEqual(row.secretHash, presentedHash)) return undefined;
     const now = Date.now();
@@ -68,8 +89,17 @@ export async function authenticateApiKey(
         .set({ lastUsedAt: new Date(now) })
         .where(and(eq(tables.apiKeys.id, row.id), isNull(tables.apiKeys.revokedAt)));
     }
-    return { keyId: row.id, tenantId: row.tenantId, role: row.role };
+    return {
+      keyId: row.id,
+      tenantId: row.tenantId,
+      role: row.role,
+      secretHash: row.secretHash,
+      expiresAt: row.expiresAt?.getTime() ?? null,
+    } satisfies CachedKey;
   });
+  if (!verified) return undefined;
+  await cache?.set(cacheKey, verified, API_KEY_CACHE_TTL_SECONDS);
+  return { keyId: verified.keyId, tenantId: verified.tenantId, role: verified.role };
 }
 
 async function findKey(tx: Tx, id: string): Promise<ApiKeyRow> {
@@ -78,7 +108,7 @@ async function findKey(tx: Tx, id: string): Promise<ApiKeyRow> {
   return row;
 }
 
-export function createApiKeyService(db: Database) {
+export function createApiKeyService(db: Database, cache?: Cache) {
   const scope = (context: RequestContext) => ({
     tenantId: context.tenantId,
     userId: context.actor.type === 'user' ? context.actor.id : null,
@@ -146,7 +176,7 @@ export function createApiKeyService(db: Database) {
 
     /** Revokes a key immediately; revoking twice is a no-op that answers the revoked key. */
     async revoke(context: RequestContext, id: string): Promise<ApiKeyView> {
-      return db.withTenant(scope(context), async (tx) => {
+      const revoked = await db.withTenant(scope(context), async (tx) => {
         const before = await findKey(tx, id);
         if (before.revokedAt) return toApiKeyView(before);
         const [row] = await tx
@@ -165,6 +195,8 @@ export function createApiKeyService(db: Database) {
         });
         return view;
       });
+      await cache?.delete(apiKeyCacheKey(context.tenantId, id));
+      return revoked;
     },
   };
 }

@@ -1,8 +1,16 @@
 export type { ApiKeyPrincipal, ApiKeyService, ApiKeyView } from './api-keys.ts';
-export { authenticateApiKey, createApiKeyService, toApiKeyView } from './api-keys.ts';
+export {
+  API_KEY_CACHE_TTL_SECONDS,
+  apiKeyCacheKey,
+  authenticateApiKey,
+  createApiKeyService,
+  toApiKeyView,
+} from './api-keys.ts';
 export { hashCredential, looksLikeApiKey, mintCredential, parseCredential } from './credentials.ts';
 export type { MemberService, MemberView } from './members.ts';
 export { addMember, createMemberService, generateTemporaryPassword } from './members.ts';
+export type { CurrentMembership } from './membership.ts';
+export { currentMembership, MEMBERSHIP_CACHE_TTL_SECONDS, membershipCacheKey } from './membership.ts';
 export type { PasswordHasher, ScryptFunction } from './passwords.ts';
 export { createPasswordHasher, portableScrypt, SCRYPT_PARAMS } from './passwords.ts';
 export type { SessionService, SessionTokens } from './sessions.ts';

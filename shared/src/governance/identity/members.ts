@@ -1,9 +1,10 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { AppError, newId, randomBytes, toBase64Url } from '../../core/index.ts';
-import { type Database, rowsOf, type Tx, tables } from '../../platform/index.ts';
+import { type Cache, type Database, rowsOf, type Tx, tables } from '../../platform/index.ts';
 import { appendAudit } from '../audit.ts';
 import type { RequestContext } from '../context.ts';
 import { canGrantRole, type Role } from '../rbac.ts';
+import { membershipCacheKey } from './membership.ts';
 import type { PasswordHasher } from './passwords.ts';
 
 export interface MemberView {
@@ -116,7 +117,7 @@ export async function addMember(
   return temporaryPassword ? { member, temporaryPassword } : { member };
 }
 
-export function createMemberService(db: Database, passwords: PasswordHasher) {
+export function createMemberService(db: Database, passwords: PasswordHasher, cache?: Cache) {
   const scope = (context: RequestContext) => ({
     tenantId: context.tenantId,
     userId: context.actor.type === 'user' ? context.actor.id : null,
@@ -170,7 +171,7 @@ export function createMemberService(db: Database, passwords: PasswordHasher) {
     },
 
     async changeRole(context: RequestContext, userId: string, role: Role): Promise<MemberView> {
-      return db.withTenant(scope(context), async (tx) => {
+      const changed = await db.withTenant(scope(context), async (tx) => {
         const before = await findMember(tx, userId);
         if (!canGrantRole(context.role, role) || !canGrantRole(context.role, before.role)) {
           throw new AppError('forbidden', 'Your role cannot make this change');
@@ -194,6 +195,8 @@ export function createMemberService(db: Database, passwords: PasswordHasher) {
         });
         return after;
       });
+      await cache?.delete(membershipCacheKey(context.tenantId, userId));
+      return changed;
     },
 
     async remove(context: RequestContext, userId: string): Promise<void> {
@@ -213,6 +216,7 @@ export function createMemberService(db: Database, passwords: PasswordHasher) {
           before,
         });
       });
+      await cache?.delete(membershipCacheKey(context.tenantId, userId));
     },
   };
 }

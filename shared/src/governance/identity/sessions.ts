@@ -133,9 +133,8 @@ export function createSessionService(deps: SessionDeps) {
           },
         );
       }
-      if (!membership || !isRole(membership.role)) {
-        throw new AppError('forbidden', 'This account is not a member of any active tenant');
-      }
+      // No active membership: answer exactly like a wrong password, so the password is not confirmed.
+      if (!membership || !isRole(membership.role)) throw invalidCredentials();
       await rateLimiter.reset(LOGIN_LIMITS.perAccount, email);
 
       const role = membership.role;

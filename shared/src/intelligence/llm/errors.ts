@@ -116,9 +116,13 @@ export class StructuredOutputError extends AppError {
     provider: string;
     modelId: string;
   }) {
-    super('internal_error', `The model's structured reply did not match the schema after one repair attempt`, {
-      details: { issues: init.issues, provider: init.provider, modelId: init.modelId },
-    });
+    super(
+      'internal_error',
+      `The model's structured reply did not match the schema after one repair attempt`,
+      {
+        details: { issues: init.issues, provider: init.provider, modelId: init.modelId },
+      },
+    );
     this.name = 'StructuredOutputError';
     this.issues = init.issues;
     this.text = init.text;

@@ -72,7 +72,10 @@ describe('generateObject', () => {
   });
 
   it('repairs with the model that answered, not the failed primary', async () => {
-    const primary = new ScriptedLanguageModel({ provider: 'primary', steps: [{ type: 'error', kind: 'invalid-request' }] });
+    const primary = new ScriptedLanguageModel({
+      provider: 'primary',
+      steps: [{ type: 'error', kind: 'invalid-request' }],
+    });
     const fallback = new ScriptedLanguageModel({
       provider: 'fallback',
       steps: [
@@ -94,15 +97,28 @@ describe('generateObject', () => {
   it('runs the hooks around both the first call and the repair', async () => {
     const seen: string[] = [];
     const model = new ScriptedLanguageModel({
-      steps: [{ type: 'response', text: '{}' }, { type: 'response', text: '{"intent":"other","orderId":1}' }],
+      steps: [
+        { type: 'response', text: '{}' },
+        { type: 'response', text: '{"intent":"other","orderId":1}' },
+      ],
     });
     await generateObject({
       model,
       schema,
       messages,
       hooks: {
-        before: [(request, context) => (seen.push(`before:${context.operation}`), request)],
-        after: [(response, context) => (seen.push(`after:${context.operation}`), response)],
+        before: [
+          (request, context) => {
+            seen.push(`before:${context.operation}`);
+            return request;
+          },
+        ],
+        after: [
+          (response, context) => {
+            seen.push(`after:${context.operation}`);
+            return response;
+          },
+        ],
       },
     });
     expect(seen).toEqual(['before:object', 'after:object', 'before:object', 'after:object']);

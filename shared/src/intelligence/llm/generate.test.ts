@@ -16,7 +16,11 @@ function recordingSleep() {
 describe('generateText: retries', () => {
   it('retries a retryable failure with exponential backoff and jitter, then succeeds', async () => {
     const model = new ScriptedLanguageModel({
-      steps: [{ type: 'error', kind: 'server' }, { type: 'error', kind: 'rate-limit' }, { type: 'response', text: 'ok' }],
+      steps: [
+        { type: 'error', kind: 'server' },
+        { type: 'error', kind: 'rate-limit' },
+        { type: 'response', text: 'ok' },
+      ],
     });
     const { delays, sleep } = recordingSleep();
     const result = await generateText({ model, messages, sleep, random: () => 0.5 });
@@ -33,7 +37,10 @@ describe('generateText: retries', () => {
 
   it('waits at least the retry-after the vendor asked for', async () => {
     const model = new ScriptedLanguageModel({
-      steps: [{ type: 'error', kind: 'rate-limit', retryAfterMs: 2500 }, { type: 'response', text: 'ok' }],
+      steps: [
+        { type: 'error', kind: 'rate-limit', retryAfterMs: 2500 },
+        { type: 'response', text: 'ok' },
+      ],
     });
     const { delays, sleep } = recordingSleep();
     await generateText({ model, messages, sleep, random: () => 0 });
@@ -41,7 +48,9 @@ describe('generateText: retries', () => {
   });
 
   it('applies jitter within the configured ratio', async () => {
-    const model = new ScriptedLanguageModel({ steps: [{ type: 'error', kind: 'server' }, { type: 'response' }] });
+    const model = new ScriptedLanguageModel({
+      steps: [{ type: 'error', kind: 'server' }, { type: 'response' }],
+    });
     const low = recordingSleep();
     await generateText({ model, messages, sleep: low.sleep, random: () => 0 });
     const high = recordingSleep();
@@ -68,7 +77,9 @@ describe('generateText: retries', () => {
   it('stops after maxAttempts and throws the last error', async () => {
     const model = new ScriptedLanguageModel({ steps: [{ type: 'error', kind: 'overloaded' }] });
     const { delays, sleep } = recordingSleep();
-    const error = await generateText({ model, messages, sleep, retry: { maxAttempts: 4 } }).catch((caught) => caught);
+    const error = await generateText({ model, messages, sleep, retry: { maxAttempts: 4 } }).catch(
+      (caught) => caught,
+    );
     expect((error as ModelCallError).kind).toBe('overloaded');
     expect(model.calls).toHaveLength(4);
     expect(delays).toHaveLength(3);
@@ -77,8 +88,14 @@ describe('generateText: retries', () => {
 
 describe('generateText: fallback chain', () => {
   it('moves to the next model on a non-retryable failure without waiting', async () => {
-    const primary = new ScriptedLanguageModel({ provider: 'primary', steps: [{ type: 'error', kind: 'authentication' }] });
-    const fallback = new ScriptedLanguageModel({ provider: 'fallback', steps: [{ type: 'response', text: 'from fallback' }] });
+    const primary = new ScriptedLanguageModel({
+      provider: 'primary',
+      steps: [{ type: 'error', kind: 'authentication' }],
+    });
+    const fallback = new ScriptedLanguageModel({
+      provider: 'fallback',
+      steps: [{ type: 'response', text: 'from fallback' }],
+    });
     const { delays, sleep } = recordingSleep();
     const result = await generateText({ models: [primary, fallback], messages, sleep });
     expect(result.text).toBe('from fallback');
@@ -91,17 +108,33 @@ describe('generateText: fallback chain', () => {
   });
 
   it('moves to the next model once retries are exhausted', async () => {
-    const primary = new ScriptedLanguageModel({ provider: 'primary', steps: [{ type: 'error', kind: 'server' }] });
-    const fallback = new ScriptedLanguageModel({ provider: 'fallback', steps: [{ type: 'response', text: 'ok' }] });
+    const primary = new ScriptedLanguageModel({
+      provider: 'primary',
+      steps: [{ type: 'error', kind: 'server' }],
+    });
+    const fallback = new ScriptedLanguageModel({
+      provider: 'fallback',
+      steps: [{ type: 'response', text: 'ok' }],
+    });
     const { sleep } = recordingSleep();
-    const result = await generateText({ models: [primary, fallback], messages, sleep, retry: { maxAttempts: 2 } });
+    const result = await generateText({
+      models: [primary, fallback],
+      messages,
+      sleep,
+      retry: { maxAttempts: 2 },
+    });
     expect(primary.calls).toHaveLength(2);
     expect(result.provider).toBe('fallback');
   });
 
   it('falls back instead of waiting when retry-after exceeds the cap', async () => {
-    const primary = new ScriptedLanguageModel({ steps: [{ type: 'error', kind: 'rate-limit', retryAfterMs: 120_000 }] });
-    const fallback = new ScriptedLanguageModel({ provider: 'fallback', steps: [{ type: 'response', text: 'ok' }] });
+    const primary = new ScriptedLanguageModel({
+      steps: [{ type: 'error', kind: 'rate-limit', retryAfterMs: 120_000 }],
+    });
+    const fallback = new ScriptedLanguageModel({
+      provider: 'fallback',
+      steps: [{ type: 'response', text: 'ok' }],
+    });
     const { delays, sleep } = recordingSleep();
     const result = await generateText({ models: [primary, fallback], messages, sleep });
     expect(primary.calls).toHaveLength(1);
@@ -110,8 +143,14 @@ describe('generateText: fallback chain', () => {
   });
 
   it('throws the last model error when the whole chain fails', async () => {
-    const first = new ScriptedLanguageModel({ provider: 'first', steps: [{ type: 'error', kind: 'not-found' }] });
-    const second = new ScriptedLanguageModel({ provider: 'second', steps: [{ type: 'error', kind: 'permission' }] });
+    const first = new ScriptedLanguageModel({
+      provider: 'first',
+      steps: [{ type: 'error', kind: 'not-found' }],
+    });
+    const second = new ScriptedLanguageModel({
+      provider: 'second',
+      steps: [{ type: 'error', kind: 'permission' }],
+    });
     const error = await generateText({ models: [first, second], messages }).catch((caught) => caught);
     expect(error).toMatchObject({ kind: 'permission', provider: 'second' });
   });
@@ -120,9 +159,18 @@ describe('generateText: fallback chain', () => {
 describe('generateText: timeout and abort', () => {
   it('times an attempt out, retries it, then falls back', async () => {
     const slow = new ScriptedLanguageModel({ provider: 'slow', steps: [{ type: 'hang' }] });
-    const fallback = new ScriptedLanguageModel({ provider: 'fallback', steps: [{ type: 'response', text: 'ok' }] });
+    const fallback = new ScriptedLanguageModel({
+      provider: 'fallback',
+      steps: [{ type: 'response', text: 'ok' }],
+    });
     const { delays, sleep } = recordingSleep();
-    const result = await generateText({ models: [slow, fallback], messages, timeoutMs: 20, sleep, retry: { maxAttempts: 2 } });
+    const result = await generateText({
+      models: [slow, fallback],
+      messages,
+      timeoutMs: 20,
+      sleep,
+      retry: { maxAttempts: 2 },
+    });
     expect(result.provider).toBe('fallback');
     expect(result.attempts.slice(0, 2).map((record) => record.errorKind)).toEqual(['timeout', 'timeout']);
     expect(delays).toHaveLength(1);
@@ -140,7 +188,9 @@ describe('generateText: timeout and abort', () => {
 
   it('rejects at once when the signal is already aborted', async () => {
     const model = new ScriptedLanguageModel({ steps: [{ type: 'response' }] });
-    const error = await generateText({ model, messages, signal: AbortSignal.abort() }).catch((caught) => caught);
+    const error = await generateText({ model, messages, signal: AbortSignal.abort() }).catch(
+      (caught) => caught,
+    );
     expect(error).toMatchObject({ kind: 'aborted', retryable: false });
   });
 
@@ -196,7 +246,10 @@ describe('generateText: hooks and usage records', () => {
 
   it('runs before-steps once per model of the chain, with that model in the context', async () => {
     const contexts: ModelCallContext[] = [];
-    const primary = new ScriptedLanguageModel({ provider: 'hosted', steps: [{ type: 'error', kind: 'server' }] });
+    const primary = new ScriptedLanguageModel({
+      provider: 'hosted',
+      steps: [{ type: 'error', kind: 'server' }],
+    });
     const fallback = new ScriptedLanguageModel({ provider: 'on-prem', steps: [{ type: 'response' }] });
     await generateText({
       models: [primary, fallback],
@@ -242,7 +295,9 @@ describe('generateText: hooks and usage records', () => {
 
   it('records the spent tokens even when an after-step blocks the answer', async () => {
     const records: ModelCallRecord[] = [];
-    const model = new ScriptedLanguageModel({ steps: [{ type: 'response', usage: { inputTokens: 7, outputTokens: 3 } }] });
+    const model = new ScriptedLanguageModel({
+      steps: [{ type: 'response', usage: { inputTokens: 7, outputTokens: 3 } }],
+    });
     const error = await generateText({
       model,
       messages,
@@ -264,7 +319,10 @@ describe('generateText: hooks and usage records', () => {
     const model = new ScriptedLanguageModel({
       provider: 'p',
       modelId: 'm',
-      steps: [{ type: 'error', kind: 'server' }, { type: 'response', usage: { inputTokens: 12, outputTokens: 4 } }],
+      steps: [
+        { type: 'error', kind: 'server' },
+        { type: 'response', usage: { inputTokens: 12, outputTokens: 4 } },
+      ],
     });
     await generateText({
       model,
@@ -277,7 +335,14 @@ describe('generateText: hooks and usage records', () => {
       },
     });
     expect(records).toMatchObject([
-      { operation: 'generate', provider: 'p', modelId: 'm', attempt: 1, outcome: 'error', errorKind: 'server' },
+      {
+        operation: 'generate',
+        provider: 'p',
+        modelId: 'm',
+        attempt: 1,
+        outcome: 'error',
+        errorKind: 'server',
+      },
       {
         operation: 'generate',
         attempt: 2,

@@ -1,6 +1,11 @@
 export * from './anthropic/index.ts';
 export type { EmbeddingModel, EmbeddingResult, EmbeddingUsage } from './embedding-model.ts';
-export type { ModelCallErrorInit, ModelCallErrorKind, ModelIdentity, StructuredOutputIssue } from './errors.ts';
+export type {
+  ModelCallErrorInit,
+  ModelCallErrorKind,
+  ModelIdentity,
+  StructuredOutputIssue,
+} from './errors.ts';
 export {
   isModelCallError,
   isRetryableKind,

@@ -14,11 +14,17 @@ describe('provider JSON schemas', () => {
   });
 
   it('knows which schemas strict structured outputs accept', () => {
-    expect(isStrictJsonSchema(toProviderJsonSchema(z.object({ a: z.object({ b: z.array(z.number()) }) })))).toBe(true);
+    expect(
+      isStrictJsonSchema(toProviderJsonSchema(z.object({ a: z.object({ b: z.array(z.number()) }) }))),
+    ).toBe(true);
     expect(isStrictJsonSchema(toProviderJsonSchema(z.object({ a: z.string().optional() })))).toBe(false);
-    expect(isStrictJsonSchema(toProviderJsonSchema(z.object({ a: z.object({ b: z.string() }).loose() })))).toBe(false);
-    expect(isStrictJsonSchema(toProviderJsonSchema(z.object({ list: z.array(z.object({ c: z.string().optional() })) })))).toBe(
-      false,
-    );
+    expect(
+      isStrictJsonSchema(toProviderJsonSchema(z.object({ a: z.object({ b: z.string() }).loose() }))),
+    ).toBe(false);
+    expect(
+      isStrictJsonSchema(
+        toProviderJsonSchema(z.object({ list: z.array(z.object({ c: z.string().optional() })) })),
+      ),
+    ).toBe(false);
   });
 });

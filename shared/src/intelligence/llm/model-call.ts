@@ -1,7 +1,12 @@
 import { AppError } from '../../core/index.ts';
-import { type ModelCallErrorKind, ModelCallError } from './errors.ts';
+import { ModelCallError, type ModelCallErrorKind } from './errors.ts';
 import { type ModelCallContext, type ModelCallHooks, type ModelOperation, runBeforeSteps } from './hooks.ts';
-import type { FinishReason, LanguageModel, LanguageModelRequest, ModelCallMetadata } from './language-model.ts';
+import type {
+  FinishReason,
+  LanguageModel,
+  LanguageModelRequest,
+  ModelCallMetadata,
+} from './language-model.ts';
 import { DEFAULT_RETRY_POLICY, defaultSleep, type RetryPolicy, retryDelayMs, type Sleep } from './retry.ts';
 
 /** One attempt of one model call, for cost capture and monitoring. */
@@ -46,7 +51,8 @@ export type ModelSelection =
 /** Resolves the selection to a non-empty chain. */
 export function modelsOf(selection: ModelSelection): readonly LanguageModel[] {
   const models = selection.model ? [selection.model] : (selection.models ?? []);
-  if (models.length === 0) throw new AppError('bad_request', 'A model call needs a model or a non-empty models chain');
+  if (models.length === 0)
+    throw new AppError('bad_request', 'A model call needs a model or a non-empty models chain');
   return models;
 }
 
@@ -135,7 +141,11 @@ export function normalizeAttemptError(
 ): ModelCallError {
   const base = { provider: model.provider, modelId: model.modelId, cause: error };
   if (callerSignal?.aborted) {
-    return new ModelCallError({ ...base, kind: 'aborted', message: `${model.provider}: the call was aborted` });
+    return new ModelCallError({
+      ...base,
+      kind: 'aborted',
+      message: `${model.provider}: the call was aborted`,
+    });
   }
   if (attemptSignal.timedOut) {
     return new ModelCallError({

@@ -15,7 +15,9 @@ function renderDocument(document: ContextDocument): string {
  * The system prompt hosted models receive: the request's system text followed by the retrieved
  * passages, one per line as `[id] (source) text`. Undefined when there is neither.
  */
-export function renderSystemPrompt(request: Pick<LanguageModelRequest, 'system' | 'context'>): string | undefined {
+export function renderSystemPrompt(
+  request: Pick<LanguageModelRequest, 'system' | 'context'>,
+): string | undefined {
   const context = request.context ?? [];
   const parts: string[] = [];
   if (request.system !== undefined && request.system.trim() !== '') parts.push(request.system);

@@ -39,6 +39,7 @@ describe('createModelRegistry', () => {
       } catch (caught) {
         return caught;
       }
+      return undefined;
     })();
     expect(error).toBeInstanceOf(ModelConfigError);
     expect((error as ModelConfigError).message).toBe(
@@ -53,7 +54,9 @@ describe('createModelRegistry', () => {
     expect(() => keyless.languageModel({ provider: 'anthropic', model: 'claude-sonnet-4-6' })).toThrow(
       /anthropic provider needs an API key/,
     );
-    expect(() => keyless.languageModel({ provider: 'openai', model: 'gpt-4o', apiKey: 'sk-own' })).not.toThrow();
+    expect(() =>
+      keyless.languageModel({ provider: 'openai', model: 'gpt-4o', apiKey: 'sk-own' }),
+    ).not.toThrow();
   });
 
   it('rejects invalid fields with the issues', () => {
@@ -61,7 +64,9 @@ describe('createModelRegistry', () => {
       /Invalid openai-compatible model configuration/,
     );
     expect(() => registry.languageModel({ provider: 'openai', model: '' })).toThrow(ModelConfigError);
-    expect(() => registry.languageModel({ provider: 'openai', model: 'x', baseUrl: 'not a url' })).toThrow(ModelConfigError);
+    expect(() => registry.languageModel({ provider: 'openai', model: 'x', baseUrl: 'not a url' })).toThrow(
+      ModelConfigError,
+    );
   });
 
   it('builds embedding models and refuses providers without them', () => {
@@ -69,7 +74,11 @@ describe('createModelRegistry', () => {
     const openai = registry.embeddingModel({ provider: 'openai', model: 'text-embedding-3-small' });
     expect(openai).toBeInstanceOf(OpenAIEmbeddingModel);
     expect(openai.dimensions).toBe(1536);
-    expect(() => registry.embeddingModel({ provider: 'anthropic', model: 'x' })).toThrow(/Unknown embedding model provider/);
-    expect(() => registry.embeddingModel({ provider: 'openai', model: 'my-own-embedder' })).toThrow(/dimensions/);
+    expect(() => registry.embeddingModel({ provider: 'anthropic', model: 'x' })).toThrow(
+      /Unknown embedding model provider/,
+    );
+    expect(() => registry.embeddingModel({ provider: 'openai', model: 'my-own-embedder' })).toThrow(
+      /dimensions/,
+    );
   });
 });

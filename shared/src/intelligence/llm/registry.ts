@@ -4,8 +4,8 @@ import type { EmbeddingModel } from './embedding-model.ts';
 import { ModelConfigError } from './errors.ts';
 import type { LanguageModel } from './language-model.ts';
 import { createOffline } from './offline/index.ts';
-import { createOpenAICompatible } from './openai-compatible/index.ts';
 import { createOpenAI, type OpenAIProvider } from './openai/index.ts';
+import { createOpenAICompatible } from './openai-compatible/index.ts';
 
 /** The providers an agent's configuration can name. */
 export const MODEL_PROVIDERS = ['openai', 'anthropic', 'openai-compatible', 'offline'] as const;
@@ -44,7 +44,11 @@ export type ModelProviderConfig = z.input<typeof modelProviderConfigSchema>;
 
 /** An embedding model as configuration names it (Anthropic has no embeddings API). */
 export const embeddingProviderConfigSchema = z.discriminatedUnion('provider', [
-  z.object({ provider: z.literal('openai'), ...hostedFields, dimensions: z.number().int().positive().optional() }),
+  z.object({
+    provider: z.literal('openai'),
+    ...hostedFields,
+    dimensions: z.number().int().positive().optional(),
+  }),
   z.object({
     provider: z.literal('openai-compatible'),
     ...hostedFields,
@@ -83,7 +87,8 @@ export interface ModelRegistry {
 }
 
 function parseConfig<T>(schema: z.ZodType<T>, config: unknown, allowed: readonly string[], what: string): T {
-  const provider = typeof config === 'object' && config !== null && 'provider' in config ? config.provider : undefined;
+  const provider =
+    typeof config === 'object' && config !== null && 'provider' in config ? config.provider : undefined;
   if (typeof provider !== 'string' || !allowed.includes(provider)) {
     throw new ModelConfigError(
       `Unknown ${what} provider ${JSON.stringify(provider ?? null)}; expected one of ${allowed.join(', ')}`,
@@ -92,9 +97,15 @@ function parseConfig<T>(schema: z.ZodType<T>, config: unknown, allowed: readonly
   }
   const parsed = schema.safeParse(config);
   if (!parsed.success) {
-    throw new ModelConfigError(`Invalid ${provider} ${what} configuration: ${z.prettifyError(parsed.error)}`, {
-      issues: parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })),
-    });
+    throw new ModelConfigError(
+      `Invalid ${provider} ${what} configuration: ${z.prettifyError(parsed.error)}`,
+      {
+        issues: parsed.error.issues.map((issue) => ({
+          path: issue.path.map(String),
+          message: issue.message,
+        })),
+      },
+    );
   }
   return parsed.data;
 }
@@ -136,15 +147,22 @@ export function createModelRegistry(config: ModelRegistryConfig = {}): ModelRegi
   const common = (parsed: Hosted) => ({
     ...shared,
     ...(parsed.headers ? { headers: parsed.headers } : {}),
-    ...((parsed.timeoutMs ?? config.timeoutMs) !== undefined ? { timeoutMs: parsed.timeoutMs ?? config.timeoutMs } : {}),
+    ...((parsed.timeoutMs ?? config.timeoutMs) !== undefined
+      ? { timeoutMs: parsed.timeoutMs ?? config.timeoutMs }
+      : {}),
   });
   const openai = (parsed: Hosted): OpenAIProvider => {
     const apiKey = keyFor('openai', parsed.apiKey);
-    return cached(wireProviders, JSON.stringify(['openai', parsed.baseUrl, apiKey, parsed.headers, parsed.timeoutMs]), () =>
-      createOpenAI({ apiKey, ...(parsed.baseUrl ? { baseURL: parsed.baseUrl } : {}), ...common(parsed) }),
+    return cached(
+      wireProviders,
+      JSON.stringify(['openai', parsed.baseUrl, apiKey, parsed.headers, parsed.timeoutMs]),
+      () =>
+        createOpenAI({ apiKey, ...(parsed.baseUrl ? { baseURL: parsed.baseUrl } : {}), ...common(parsed) }),
     );
   };
-  const compatible = (parsed: Hosted & { baseUrl: string; name?: string; supportsStructuredOutputs?: boolean }) =>
+  const compatible = (
+    parsed: Hosted & { baseUrl: string; name?: string; supportsStructuredOutputs?: boolean },
+  ) =>
     cached(
       wireProviders,
       JSON.stringify([
@@ -175,8 +193,15 @@ export function createModelRegistry(config: ModelRegistryConfig = {}): ModelRegi
         return openai(parsed).languageModel(parsed.model);
       case 'anthropic': {
         const apiKey = keyFor('anthropic', parsed.apiKey);
-        const provider = cached(anthropicProviders, JSON.stringify(['anthropic', parsed.baseUrl, apiKey, parsed.headers, parsed.timeoutMs]), () =>
-          createAnthropic({ apiKey, ...(parsed.baseUrl ? { baseURL: parsed.baseUrl } : {}), ...common(parsed) }),
+        const provider = cached(
+          anthropicProviders,
+          JSON.stringify(['anthropic', parsed.baseUrl, apiKey, parsed.headers, parsed.timeoutMs]),
+          () =>
+            createAnthropic({
+              apiKey,
+              ...(parsed.baseUrl ? { baseURL: parsed.baseUrl } : {}),
+              ...common(parsed),
+            }),
         );
         return provider.languageModel(parsed.model);
       }

@@ -13,11 +13,15 @@ describe('retryDelayMs', () => {
 
   it('stops at maxAttempts and for non-retryable errors', () => {
     expect(retryDelayMs(3, retryable, DEFAULT_RETRY_POLICY)).toBeUndefined();
-    expect(retryDelayMs(1, { retryable: false, retryAfterMs: undefined }, DEFAULT_RETRY_POLICY)).toBeUndefined();
+    expect(
+      retryDelayMs(1, { retryable: false, retryAfterMs: undefined }, DEFAULT_RETRY_POLICY),
+    ).toBeUndefined();
   });
 
   it('never waits less than retry-after, and gives up when retry-after is beyond the cap', () => {
-    expect(retryDelayMs(1, { retryable: true, retryAfterMs: 4000 }, DEFAULT_RETRY_POLICY, () => 1)).toBe(4000);
+    expect(retryDelayMs(1, { retryable: true, retryAfterMs: 4000 }, DEFAULT_RETRY_POLICY, () => 1)).toBe(
+      4000,
+    );
     expect(retryDelayMs(1, { retryable: true, retryAfterMs: 10 }, DEFAULT_RETRY_POLICY, () => 0.5)).toBe(500);
     expect(retryDelayMs(1, { retryable: true, retryAfterMs: 31_000 }, DEFAULT_RETRY_POLICY)).toBeUndefined();
   });

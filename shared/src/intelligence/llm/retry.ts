@@ -57,7 +57,10 @@ export function retryDelayMs(
 ): number | undefined {
   if (!error.retryable || failedAttempt >= policy.maxAttempts) return undefined;
   if (error.retryAfterMs !== undefined && error.retryAfterMs > policy.maxRetryAfterMs) return undefined;
-  const backoff = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.backoffFactor ** (failedAttempt - 1));
+  const backoff = Math.min(
+    policy.maxDelayMs,
+    policy.initialDelayMs * policy.backoffFactor ** (failedAttempt - 1),
+  );
   const jittered = backoff * (1 - policy.jitterRatio + 2 * policy.jitterRatio * random());
   return Math.round(Math.max(jittered, error.retryAfterMs ?? 0));
 }

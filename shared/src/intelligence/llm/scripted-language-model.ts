@@ -57,7 +57,11 @@ export class ScriptedLanguageModel implements LanguageModel {
     this.#steps = options.steps;
   }
 
-  #next(request: LanguageModelRequest, options: LanguageModelCallOptions, mode: ScriptedCall['mode']): ScriptedStep {
+  #next(
+    request: LanguageModelRequest,
+    options: LanguageModelCallOptions,
+    mode: ScriptedCall['mode'],
+  ): ScriptedStep {
     this.calls.push({ request, options, mode });
     const step = this.#steps[Math.min(this.calls.length, this.#steps.length) - 1];
     if (!step) throw new Error('unreachable: the constructor requires steps');
@@ -94,7 +98,10 @@ export class ScriptedLanguageModel implements LanguageModel {
     return step;
   }
 
-  async generate(request: LanguageModelRequest, options: LanguageModelCallOptions = {}): Promise<LanguageModelResponse> {
+  async generate(
+    request: LanguageModelRequest,
+    options: LanguageModelCallOptions = {},
+  ): Promise<LanguageModelResponse> {
     const step = await this.#settle(this.#next(request, options, 'generate'), options);
     const toolCalls = step.toolCalls ?? [];
     return {
@@ -108,13 +115,21 @@ export class ScriptedLanguageModel implements LanguageModel {
     };
   }
 
-  async *stream(request: LanguageModelRequest, options: LanguageModelCallOptions = {}): AsyncGenerator<StreamPart> {
+  async *stream(
+    request: LanguageModelRequest,
+    options: LanguageModelCallOptions = {},
+  ): AsyncGenerator<StreamPart> {
     const step = await this.#settle(this.#next(request, options, 'stream'), options);
     const toolCalls = step.toolCalls ?? [];
     const parts: StreamPart[] = [];
     for (const delta of (step.text ?? '').match(/\S+\s*/g) ?? []) parts.push({ type: 'text-delta', delta });
     for (const call of toolCalls) {
-      parts.push({ type: 'tool-call-delta', id: call.id, name: call.name, argumentsDelta: JSON.stringify(call.arguments) });
+      parts.push({
+        type: 'tool-call-delta',
+        id: call.id,
+        name: call.name,
+        argumentsDelta: JSON.stringify(call.arguments),
+      });
       parts.push({ type: 'tool-call', ...call });
     }
     parts.push({

@@ -45,17 +45,33 @@ describe('streamText', () => {
   });
 
   it('retries and falls back until the first part arrives', async () => {
-    const primary = new ScriptedLanguageModel({ provider: 'primary', steps: [{ type: 'error', kind: 'server' }] });
-    const fallback = new ScriptedLanguageModel({ provider: 'fallback', steps: [{ type: 'response', text: 'hi' }] });
-    const result = streamText({ models: [primary, fallback], messages, sleep: noSleep, retry: { maxAttempts: 2 } });
+    const primary = new ScriptedLanguageModel({
+      provider: 'primary',
+      steps: [{ type: 'error', kind: 'server' }],
+    });
+    const fallback = new ScriptedLanguageModel({
+      provider: 'fallback',
+      steps: [{ type: 'response', text: 'hi' }],
+    });
+    const result = streamText({
+      models: [primary, fallback],
+      messages,
+      sleep: noSleep,
+      retry: { maxAttempts: 2 },
+    });
     await collect(result);
     expect(primary.calls).toHaveLength(2);
     expect((await result.response).provider).toBe('fallback');
   });
 
   it('does not retry once parts reached the caller', async () => {
-    const model = new ScriptedLanguageModel({ steps: [{ type: 'response', text: 'one two three', failAfterParts: 2 }] });
-    const fallback = new ScriptedLanguageModel({ provider: 'fallback', steps: [{ type: 'response', text: 'x' }] });
+    const model = new ScriptedLanguageModel({
+      steps: [{ type: 'response', text: 'one two three', failAfterParts: 2 }],
+    });
+    const fallback = new ScriptedLanguageModel({
+      provider: 'fallback',
+      steps: [{ type: 'response', text: 'x' }],
+    });
     const result = streamText({ models: [model, fallback], messages, sleep: noSleep });
     const parts: StreamPart[] = [];
     const error = await (async () => {
@@ -73,7 +89,14 @@ describe('streamText', () => {
     const result = streamText({
       model,
       messages,
-      hooks: { after: [(response) => (seen.push(response.text), { ...response, text: 'secret [phone]' })] },
+      hooks: {
+        after: [
+          (response) => {
+            seen.push(response.text);
+            return { ...response, text: 'secret [phone]' };
+          },
+        ],
+      },
     });
     const parts = await collect(result);
     expect(seen).toEqual(['secret 555-0100']);

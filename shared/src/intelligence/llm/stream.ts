@@ -136,7 +136,8 @@ export function streamText(options: StreamTextOptions): StreamTextResult {
           return;
         }
         if (part.type === 'text-delta') text += part.delta;
-        if (part.type === 'tool-call') toolCalls.push({ id: part.id, name: part.name, arguments: part.arguments });
+        if (part.type === 'tool-call')
+          toolCalls.push({ id: part.id, name: part.name, arguments: part.arguments });
         yield part;
         current = await iterator.next();
       }

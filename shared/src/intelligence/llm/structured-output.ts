@@ -37,7 +37,10 @@ export function validateStructuredReply<T>(text: string, schema: z.ZodType<T>): 
  * The two turns that ask for a repair: the model's invalid reply, then the validation errors and
  * the request to answer again.
  */
-export function repairMessages(invalidReply: string, issues: readonly StructuredOutputIssue[]): ModelMessage[] {
+export function repairMessages(
+  invalidReply: string,
+  issues: readonly StructuredOutputIssue[],
+): ModelMessage[] {
   const problems = issues
     .map((issue) => `- ${issue.path.length > 0 ? `at ${issue.path.join('.')}: ` : ''}${issue.message}`)
     .join('\n');

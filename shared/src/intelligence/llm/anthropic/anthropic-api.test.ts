@@ -40,7 +40,12 @@ describe('anthropic wire schemas', () => {
     const message = anthropicMessageSchema.parse(JSON.parse(read('message-tool-use.json')));
     expect(message.content).toEqual([
       { type: 'text', text: "I'll look up order 42 for you." },
-      { type: 'tool_use', id: 'toolu_01Tq8WmZ3rXk5NvB7pY2hJ4c', name: 'orders_lookup', input: { orderId: 42 } },
+      {
+        type: 'tool_use',
+        id: 'toolu_01Tq8WmZ3rXk5NvB7pY2hJ4c',
+        name: 'orders_lookup',
+        input: { orderId: 42 },
+      },
     ]);
     expect(message.stop_reason).toBe('tool_use');
   });

@@ -74,7 +74,11 @@ export const anthropicMessageSchema = z.object({
 export const anthropicStreamEventSchema = z.union([
   z.object({
     type: z.literal('message_start'),
-    message: z.object({ id: z.string().nullish(), model: z.string().nullish(), usage: usageSchema.nullish() }),
+    message: z.object({
+      id: z.string().nullish(),
+      model: z.string().nullish(),
+      usage: usageSchema.nullish(),
+    }),
   }),
   z.object({ type: z.literal('content_block_start'), index: z.number(), content_block: contentBlockSchema }),
   z.object({

@@ -1,4 +1,9 @@
-import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import Anthropic, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+} from '@anthropic-ai/sdk';
 import { TransportFailure } from '../transport-failure.ts';
 import type { AnthropicMessagesRequest } from './anthropic-api.ts';
 
@@ -26,7 +31,10 @@ export interface AnthropicRequestOptions {
 /** The SDK, narrowed to what the adapter uses; answers come back unvalidated. */
 export interface AnthropicClient {
   createMessage(body: AnthropicMessagesRequest, options: AnthropicRequestOptions): Promise<unknown>;
-  streamMessage(body: AnthropicMessagesRequest, options: AnthropicRequestOptions): Promise<AsyncIterable<unknown>>;
+  streamMessage(
+    body: AnthropicMessagesRequest,
+    options: AnthropicRequestOptions,
+  ): Promise<AsyncIterable<unknown>>;
 }
 
 function toTransportFailure(error: unknown): unknown {

@@ -43,9 +43,17 @@ export function mapAnthropicError(error: unknown, model: ModelIdentity): ModelCa
   }
   switch (error.reason) {
     case 'aborted':
-      return new ModelCallError({ ...base, kind: 'aborted', message: `${model.provider}: the call was aborted` });
+      return new ModelCallError({
+        ...base,
+        kind: 'aborted',
+        message: `${model.provider}: the call was aborted`,
+      });
     case 'timeout':
-      return new ModelCallError({ ...base, kind: 'timeout', message: `${model.provider}: the call timed out` });
+      return new ModelCallError({
+        ...base,
+        kind: 'timeout',
+        message: `${model.provider}: the call timed out`,
+      });
     case 'connection':
       return new ModelCallError({ ...base, kind: 'network', message: `${model.provider}: ${error.message}` });
     case 'malformed':
@@ -59,7 +67,9 @@ export function mapAnthropicError(error: unknown, model: ModelIdentity): ModelCa
       const detail = parsed.success ? parsed.data.error : undefined;
       const retryAfterMs = parseRetryAfter(error.headers);
       const requestId =
-        error.headers?.get('request-id') ?? (parsed.success ? parsed.data.request_id : undefined) ?? undefined;
+        error.headers?.get('request-id') ??
+        (parsed.success ? parsed.data.request_id : undefined) ??
+        undefined;
       return new ModelCallError({
         ...base,
         kind: kindFor(error.status, detail?.type ?? undefined),

@@ -35,7 +35,11 @@ type StreamBlock =
 
 function totalInputTokens(usage: AnthropicUsage | null | undefined): number {
   if (!usage) return 0;
-  return (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
+  return (
+    (usage.input_tokens ?? 0) +
+    (usage.cache_creation_input_tokens ?? 0) +
+    (usage.cache_read_input_tokens ?? 0)
+  );
 }
 
 /** A Claude model reached through the Messages API. */
@@ -63,7 +67,10 @@ export class AnthropicLanguageModel implements LanguageModel {
     });
   }
 
-  async generate(request: LanguageModelRequest, options: LanguageModelCallOptions = {}): Promise<LanguageModelResponse> {
+  async generate(
+    request: LanguageModelRequest,
+    options: LanguageModelCallOptions = {},
+  ): Promise<LanguageModelResponse> {
     const startedAt = Date.now();
     const codec = createToolNameCodec(toolNamesOf(request));
     const prompt = convertToAnthropicMessagesRequest(request, this.modelId, codec, this.#defaultMaxTokens);
@@ -106,7 +113,10 @@ export class AnthropicLanguageModel implements LanguageModel {
     };
   }
 
-  async *stream(request: LanguageModelRequest, options: LanguageModelCallOptions = {}): AsyncGenerator<StreamPart> {
+  async *stream(
+    request: LanguageModelRequest,
+    options: LanguageModelCallOptions = {},
+  ): AsyncGenerator<StreamPart> {
     const codec = createToolNameCodec(toolNamesOf(request));
     const prompt = convertToAnthropicMessagesRequest(request, this.modelId, codec, this.#defaultMaxTokens);
     let events: AsyncIterable<unknown>;
@@ -145,7 +155,12 @@ export class AnthropicLanguageModel implements LanguageModel {
                 blocks.set(event.index, { kind: 'response', json: '' });
               } else {
                 blocks.set(event.index, { kind: 'tool', id: block.id, wireName: block.name, json: '' });
-                yield { type: 'tool-call-delta', id: block.id, name: codec.fromWire(block.name), argumentsDelta: '' };
+                yield {
+                  type: 'tool-call-delta',
+                  id: block.id,
+                  name: codec.fromWire(block.name),
+                  argumentsDelta: '',
+                };
               }
             } else {
               blocks.set(event.index, { kind: 'other' });
@@ -172,14 +187,20 @@ export class AnthropicLanguageModel implements LanguageModel {
             const block = blocks.get(event.index);
             if (block?.kind === 'tool') {
               const name = codec.fromWire(block.wireName);
-              yield { type: 'tool-call', id: block.id, name, arguments: parseToolArguments(block.json, this, name) };
+              yield {
+                type: 'tool-call',
+                id: block.id,
+                name,
+                arguments: parseToolArguments(block.json, this, name),
+              };
             }
             break;
           }
           case 'message_delta':
             stopReason = event.delta.stop_reason ?? stopReason;
             usage = {
-              inputTokens: event.usage?.input_tokens != null ? totalInputTokens(event.usage) : usage.inputTokens,
+              inputTokens:
+                event.usage?.input_tokens != null ? totalInputTokens(event.usage) : usage.inputTokens,
               outputTokens: event.usage?.output_tokens ?? usage.outputTokens,
             };
             break;

@@ -42,6 +42,7 @@ export function createAnthropic(settings: AnthropicProviderSettings): AnthropicP
   const defaultMaxTokens = settings.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   return {
     name: 'anthropic',
-    languageModel: (modelId) => new AnthropicLanguageModel({ provider: 'anthropic', modelId, client, defaultMaxTokens }),
+    languageModel: (modelId) =>
+      new AnthropicLanguageModel({ provider: 'anthropic', modelId, client, defaultMaxTokens }),
   };
 }

@@ -10,7 +10,12 @@ const lookup = {
 };
 
 function convert(request: LanguageModelRequest) {
-  return convertToAnthropicMessagesRequest(request, 'claude-sonnet-4-6', createToolNameCodec(toolNamesOf(request)), 4096);
+  return convertToAnthropicMessagesRequest(
+    request,
+    'claude-sonnet-4-6',
+    createToolNameCodec(toolNamesOf(request)),
+    4096,
+  );
 }
 
 describe('convertToAnthropicMessagesRequest', () => {
@@ -53,7 +58,9 @@ describe('convertToAnthropicMessagesRequest', () => {
         ],
       },
     ]);
-    expect(body.tools).toEqual([{ name: 'orders_lookup', description: 'Look up an order', input_schema: lookup.inputSchema }]);
+    expect(body.tools).toEqual([
+      { name: 'orders_lookup', description: 'Look up an order', input_schema: lookup.inputSchema },
+    ]);
   });
 
   it.each([
@@ -62,7 +69,11 @@ describe('convertToAnthropicMessagesRequest', () => {
     ['none', { type: 'none' }],
     [{ name: 'orders.lookup' }, { type: 'tool', name: 'orders_lookup' }],
   ] as const)('maps tool choice %j', (choice, expected) => {
-    const { body } = convert({ messages: [{ role: 'user', content: 'x' }], tools: [lookup], toolChoice: choice });
+    const { body } = convert({
+      messages: [{ role: 'user', content: 'x' }],
+      tools: [lookup],
+      toolChoice: choice,
+    });
     expect(body.tool_choice).toEqual(expected);
   });
 

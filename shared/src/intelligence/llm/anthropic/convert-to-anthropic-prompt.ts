@@ -25,7 +25,12 @@ function blocksOf(message: ModelMessage, codec: ToolNameCodec): AnthropicContent
       // The API rejects empty text blocks.
       if (message.content.trim() !== '') blocks.push({ type: 'text', text: message.content });
       for (const call of message.toolCalls ?? []) {
-        blocks.push({ type: 'tool_use', id: call.id, name: codec.toWire(call.name), input: { ...call.arguments } });
+        blocks.push({
+          type: 'tool_use',
+          id: call.id,
+          name: codec.toWire(call.name),
+          input: { ...call.arguments },
+        });
       }
       return blocks;
     }
@@ -77,7 +82,8 @@ export function convertToAnthropicMessagesRequest(
     description: tool.description,
     input_schema: { ...tool.inputSchema, type: 'object' },
   }));
-  let toolChoice = tools.length > 0 && request.toolChoice ? convertToolChoice(request.toolChoice, codec) : undefined;
+  let toolChoice =
+    tools.length > 0 && request.toolChoice ? convertToolChoice(request.toolChoice, codec) : undefined;
   let responseToolName: string | undefined;
   const format = request.responseFormat;
   if (format) {
@@ -86,7 +92,8 @@ export function convertToAnthropicMessagesRequest(
     responseToolName = taken.has(base) ? `${base}_response` : base;
     tools.push({
       name: responseToolName,
-      description: format.description ?? `Reply with the ${format.name} object. Its input is your whole answer.`,
+      description:
+        format.description ?? `Reply with the ${format.name} object. Its input is your whole answer.`,
       input_schema: { ...format.schema, type: 'object' },
     });
     toolChoice = { type: 'tool', name: responseToolName };

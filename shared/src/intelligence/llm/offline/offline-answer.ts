@@ -31,7 +31,12 @@ export function answerFromContext(question: string, documents: readonly ContextD
   const candidates: Candidate[] = [];
   for (const document of documents) {
     for (const sentence of sentences(document.text)) {
-      candidates.push({ documentId: document.id, sentence, terms: terms(sentence), order: candidates.length });
+      candidates.push({
+        documentId: document.id,
+        sentence,
+        terms: terms(sentence),
+        order: candidates.length,
+      });
     }
   }
   const query = new Set(terms(question));
@@ -39,9 +44,11 @@ export function answerFromContext(question: string, documents: readonly ContextD
 
   const documentFrequency = new Map<string, number>();
   for (const candidate of candidates) {
-    for (const term of new Set(candidate.terms)) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
+    for (const term of new Set(candidate.terms))
+      documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
   }
-  const averageLength = candidates.reduce((sum, candidate) => sum + candidate.terms.length, 0) / candidates.length;
+  const averageLength =
+    candidates.reduce((sum, candidate) => sum + candidate.terms.length, 0) / candidates.length;
   const score = (candidate: Candidate): number => {
     let total = 0;
     for (const term of query) {
@@ -97,7 +104,9 @@ function describeResult(result: OfflineToolResult, question: string): string {
   const value = parseJson(result.content);
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const fields = Object.entries(value).map(([key, item]) => `${humanize(key)}: ${renderValue(item)}`);
-    return fields.length === 0 ? `${label} returned nothing.` : `Here is what ${label} returned: ${fields.join('; ')}.`;
+    return fields.length === 0
+      ? `${label} returned nothing.`
+      : `Here is what ${label} returned: ${fields.join('; ')}.`;
   }
   if (Array.isArray(value)) {
     const shown = value.slice(0, 5).map(renderValue).join('; ');
@@ -109,6 +118,9 @@ function describeResult(result: OfflineToolResult, question: string): string {
 }
 
 /** Answers from the results of the tools the model called, one sentence (or list) per result. */
-export function answerFromToolResults(results: readonly OfflineToolResult[], question: string): OfflineAnswer {
+export function answerFromToolResults(
+  results: readonly OfflineToolResult[],
+  question: string,
+): OfflineAnswer {
   return { text: results.map((result) => describeResult(result, question)).join(' '), citations: [] };
 }

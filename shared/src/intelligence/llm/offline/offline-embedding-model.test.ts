@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { hashEmbedding, OFFLINE_EMBEDDING_DIMENSIONS, OfflineEmbeddingModel } from './offline-embedding-model.ts';
+import {
+  hashEmbedding,
+  OFFLINE_EMBEDDING_DIMENSIONS,
+  OfflineEmbeddingModel,
+} from './offline-embedding-model.ts';
 
-const cosine = (left: number[], right: number[]) => left.reduce((sum, value, index) => sum + value * (right[index] ?? 0), 0);
+const cosine = (left: number[], right: number[]) =>
+  left.reduce((sum, value, index) => sum + value * (right[index] ?? 0), 0);
 const norm = (vector: number[]) => Math.sqrt(cosine(vector, vector));
 
 describe('offline embeddings', () => {
@@ -15,7 +20,9 @@ describe('offline embeddings', () => {
       expect(norm(vector)).toBeCloseTo(1, 10);
     }
     expect(usage.inputTokens).toBeGreaterThan(0);
-    expect((await new OfflineEmbeddingModel({ dimensions: 64 }).embed(['x y']))?.embeddings[0]).toHaveLength(64);
+    expect((await new OfflineEmbeddingModel({ dimensions: 64 }).embed(['x y']))?.embeddings[0]).toHaveLength(
+      64,
+    );
   });
 
   it('are deterministic', () => {
@@ -35,7 +42,9 @@ describe('offline embeddings', () => {
   it('match inflected forms and notice word order through bigrams', () => {
     expect(cosine(hashEmbedding('orders shipped'), hashEmbedding('order ship'))).toBeCloseTo(1, 10);
     const forward = hashEmbedding('dog bites man');
-    expect(cosine(forward, hashEmbedding('man bites dog'))).toBeLessThan(cosine(forward, hashEmbedding('dog bites man')));
+    expect(cosine(forward, hashEmbedding('man bites dog'))).toBeLessThan(
+      cosine(forward, hashEmbedding('dog bites man')),
+    );
   });
 
   it('give the zero vector for a text without words', () => {
@@ -43,7 +52,9 @@ describe('offline embeddings', () => {
   });
 
   it('reject an aborted call', async () => {
-    await expect(new OfflineEmbeddingModel().embed(['x'], { signal: AbortSignal.abort() })).rejects.toMatchObject({
+    await expect(
+      new OfflineEmbeddingModel().embed(['x'], { signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({
       kind: 'aborted',
     });
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { generateObject, generateText } from '../generate.ts';
+import { toProviderJsonSchema } from '../json-schema.ts';
 import type { LanguageModelRequest, StreamPart } from '../language-model.ts';
 import { renderSystemPrompt } from '../prompt-context.ts';
-import { toProviderJsonSchema } from '../json-schema.ts';
 import { OFFLINE_NO_ANSWER } from './offline-answer.ts';
 import { OfflineLanguageModel } from './offline-language-model.ts';
 
@@ -14,7 +14,10 @@ const context = [
     text: 'Standard orders ship within two business days. Express orders ship the same day if placed before noon.',
     source: 'Shipping FAQ',
   },
-  { id: 'kb-refunds', text: 'Refunds are issued to the original payment method within five days of the return arriving.' },
+  {
+    id: 'kb-refunds',
+    text: 'Refunds are issued to the original payment method within five days of the return arriving.',
+  },
   { id: 'kb-hours', text: 'Our support team is available Monday to Friday from 8am to 6pm.' },
 ];
 const lookup = {
@@ -58,7 +61,9 @@ describe('OfflineLanguageModel: answers from context', () => {
       messages: [{ role: 'user', content: 'When do express orders ship?' }],
       context,
     });
-    expect(response.text.startsWith('Express orders ship the same day if placed before noon. [kb-shipping]')).toBe(true);
+    expect(
+      response.text.startsWith('Express orders ship the same day if placed before noon. [kb-shipping]'),
+    ).toBe(true);
     expect(response.providerMetadata).toMatchObject({ citations: ['kb-shipping'] });
   });
 
@@ -71,7 +76,10 @@ describe('OfflineLanguageModel: answers from context', () => {
   });
 
   it('says so when the context does not cover the question', async () => {
-    const response = await model.generate({ messages: [{ role: 'user', content: 'Do you sell bicycles?' }], context });
+    const response = await model.generate({
+      messages: [{ role: 'user', content: 'Do you sell bicycles?' }],
+      context,
+    });
     expect(response.text).toBe(OFFLINE_NO_ANSWER);
     expect(response.providerMetadata).toMatchObject({ offline: true, citations: [] });
   });
@@ -95,7 +103,9 @@ describe('OfflineLanguageModel: tools', () => {
   it('calls the tool whose description matches, with arguments from the message', async () => {
     const response = await model.generate({ messages: [ask], tools: [search, lookup] });
     expect(response.finishReason).toBe('tool-calls');
-    expect(response.toolCalls).toEqual([{ id: expect.stringMatching(/^call_offline_/), name: 'orders.lookup', arguments: { orderId: 42 } }]);
+    expect(response.toolCalls).toEqual([
+      { id: expect.stringMatching(/^call_offline_/), name: 'orders.lookup', arguments: { orderId: 42 } },
+    ]);
   });
 
   it('does not call a tool whose required arguments are missing, or when told not to', async () => {
@@ -114,7 +124,10 @@ describe('OfflineLanguageModel: tools', () => {
       tools: [lookup, search],
       toolChoice: { name: 'kb.search' },
     });
-    expect(response.toolCalls[0]).toMatchObject({ name: 'kb.search', arguments: { query: 'Shipping times please' } });
+    expect(response.toolCalls[0]).toMatchObject({
+      name: 'kb.search',
+      arguments: { query: 'Shipping times please' },
+    });
   });
 
   it('phrases the tool result as the final answer', async () => {
@@ -169,7 +182,10 @@ describe('OfflineLanguageModel: structured replies', () => {
       messages: [
         { role: 'user', content: 'I want a refund for order 19' },
         { role: 'assistant', content: '{"intent":"x"}' },
-        { role: 'user', content: 'Your previous reply did not match: expected one of order_status|cancel_order' },
+        {
+          role: 'user',
+          content: 'Your previous reply did not match: expected one of order_status|cancel_order',
+        },
       ],
       responseFormat: { type: 'json', name: 'order_intent', schema: toProviderJsonSchema(schema) },
     });
@@ -187,7 +203,11 @@ describe('OfflineLanguageModel: streaming', () => {
     const text = parts.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('');
     expect(text).toBe((await model.generate(request)).text);
     expect(parts.filter((part) => part.type === 'text-delta').length).toBeGreaterThan(5);
-    expect(parts.at(-1)).toMatchObject({ type: 'finish', finishReason: 'stop', providerMetadata: { offline: true } });
+    expect(parts.at(-1)).toMatchObject({
+      type: 'finish',
+      finishReason: 'stop',
+      providerMetadata: { offline: true },
+    });
   });
 
   it('streams tool calls and honours abort', async () => {
@@ -196,7 +216,10 @@ describe('OfflineLanguageModel: streaming', () => {
     );
     expect(parts.map((part) => part.type)).toEqual(['tool-call-delta', 'tool-call', 'finish']);
     const controller = new AbortController();
-    const stream = model.stream({ messages: [{ role: 'user', content: 'refunds?' }], context }, { signal: controller.signal });
+    const stream = model.stream(
+      { messages: [{ role: 'user', content: 'refunds?' }], context },
+      { signal: controller.signal },
+    );
     const seen: StreamPart[] = [];
     const error = await (async () => {
       for await (const part of stream) {
@@ -209,7 +232,11 @@ describe('OfflineLanguageModel: streaming', () => {
   });
 
   it('works through the core like any provider', async () => {
-    const result = await generateText({ model, messages: [{ role: 'user', content: 'refund timing?' }], context });
+    const result = await generateText({
+      model,
+      messages: [{ role: 'user', content: 'refund timing?' }],
+      context,
+    });
     expect(result.provider).toBe('offline');
     expect(result.attempts).toMatchObject([{ provider: 'offline', outcome: 'success' }]);
   });

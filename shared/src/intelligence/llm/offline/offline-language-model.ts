@@ -46,7 +46,9 @@ function userTexts(messages: readonly ModelMessage[]): string[] {
     if (message.role !== 'user') return;
     const previous = messages[index - 1];
     const isFeedback =
-      previous?.role === 'assistant' && (previous.toolCalls ?? []).length === 0 && looksLikeJson(previous.content);
+      previous?.role === 'assistant' &&
+      (previous.toolCalls ?? []).length === 0 &&
+      looksLikeJson(previous.content);
     if (!isFeedback) texts.push(message.content);
   });
   return texts.reverse();
@@ -66,7 +68,8 @@ function latestToolResults(messages: readonly ModelMessage[]): OfflineToolResult
 function promptText(request: LanguageModelRequest): string {
   const parts = [request.system ?? '', ...request.messages.map((message) => message.content)];
   for (const document of request.context ?? []) parts.push(document.text);
-  for (const tool of request.tools ?? []) parts.push(tool.name, tool.description, JSON.stringify(tool.inputSchema));
+  for (const tool of request.tools ?? [])
+    parts.push(tool.name, tool.description, JSON.stringify(tool.inputSchema));
   return parts.join('\n');
 }
 
@@ -139,7 +142,10 @@ export class OfflineLanguageModel implements LanguageModel {
     };
   }
 
-  async generate(request: LanguageModelRequest, options: LanguageModelCallOptions = {}): Promise<LanguageModelResponse> {
+  async generate(
+    request: LanguageModelRequest,
+    options: LanguageModelCallOptions = {},
+  ): Promise<LanguageModelResponse> {
     const startedAt = Date.now();
     this.#checkAborted(options.signal);
     const reply = this.#reply(request);
@@ -149,7 +155,9 @@ export class OfflineLanguageModel implements LanguageModel {
       finishReason: reply.finishReason,
       usage: {
         inputTokens: estimateTokens(promptText(request)),
-        outputTokens: estimateTokens(reply.text + reply.toolCalls.map((call) => JSON.stringify(call)).join('')),
+        outputTokens: estimateTokens(
+          reply.text + reply.toolCalls.map((call) => JSON.stringify(call)).join(''),
+        ),
       },
       provider: this.provider,
       modelId: this.modelId,
@@ -158,16 +166,25 @@ export class OfflineLanguageModel implements LanguageModel {
     };
   }
 
-  async *stream(request: LanguageModelRequest, options: LanguageModelCallOptions = {}): AsyncGenerator<StreamPart> {
+  async *stream(
+    request: LanguageModelRequest,
+    options: LanguageModelCallOptions = {},
+  ): AsyncGenerator<StreamPart> {
     const response = await this.generate(request, options);
-    // Word by word, yielding to the event loop so an abort between parts is seen.
-    for (const delta of response.text.match(/\S+\s*|\s+/g) ?? []) {
+    // Word by word (long tokens such as JSON in pieces), yielding to the event loop so an abort
+    // between parts is seen.
+    for (const delta of response.text.match(/\S{1,16}\s*|\s+/g) ?? []) {
       await Promise.resolve();
       this.#checkAborted(options.signal);
       yield { type: 'text-delta', delta };
     }
     for (const call of response.toolCalls) {
-      yield { type: 'tool-call-delta', id: call.id, name: call.name, argumentsDelta: JSON.stringify(call.arguments) };
+      yield {
+        type: 'tool-call-delta',
+        id: call.id,
+        name: call.name,
+        argumentsDelta: JSON.stringify(call.arguments),
+      };
       yield { type: 'tool-call', ...call };
     }
     yield {

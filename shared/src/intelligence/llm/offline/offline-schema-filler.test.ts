@@ -26,7 +26,10 @@ describe('fillJsonSchema', () => {
 
   it('takes the number next to a word of the field name, within bounds', () => {
     const schema = z.object({ quantity: z.number().int().max(10), orderId: z.number().int() });
-    expect(fill(schema, ['Please send 3 more of item 700 on order 1234'])).toEqual({ quantity: 3, orderId: 1234 });
+    expect(fill(schema, ['Please send 3 more of item 700 on order 1234'])).toEqual({
+      quantity: 3,
+      orderId: 1234,
+    });
   });
 
   it('finds formatted strings and leaves them out when absent', () => {

@@ -41,7 +41,8 @@ function number(value: unknown): number | undefined {
 
 function typesOf(schema: Schema): string[] {
   if (typeof schema.type === 'string') return [schema.type];
-  if (Array.isArray(schema.type)) return schema.type.filter((type): type is string => typeof type === 'string');
+  if (Array.isArray(schema.type))
+    return schema.type.filter((type): type is string => typeof type === 'string');
   if (isSchema(schema.properties)) return ['object'];
   return [];
 }

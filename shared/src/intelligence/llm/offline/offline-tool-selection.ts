@@ -19,7 +19,9 @@ function propertyText(schema: JsonSchema): string {
   return Object.entries(properties)
     .map(([key, property]) => {
       const description =
-        typeof property === 'object' && property !== null && 'description' in property ? property.description : '';
+        typeof property === 'object' && property !== null && 'description' in property
+          ? property.description
+          : '';
       return `${key} ${typeof description === 'string' ? description : ''}`;
     })
     .join(' ');

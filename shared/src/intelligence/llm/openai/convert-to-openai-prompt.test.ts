@@ -17,7 +17,12 @@ const lookup = {
 };
 
 function convert(request: LanguageModelRequest, capabilities: typeof openai | typeof compatible = openai) {
-  return convertToOpenAIChatRequest(request, 'gpt-4o-mini', createToolNameCodec(toolNamesOf(request)), capabilities);
+  return convertToOpenAIChatRequest(
+    request,
+    'gpt-4o-mini',
+    createToolNameCodec(toolNamesOf(request)),
+    capabilities,
+  );
 }
 
 describe('convertToOpenAIChatRequest', () => {
@@ -39,7 +44,11 @@ describe('convertToOpenAIChatRequest', () => {
     const body = convert({
       messages: [
         { role: 'user', content: 'Order 42?' },
-        { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'orders.lookup', arguments: { orderId: 42 } }] },
+        {
+          role: 'assistant',
+          content: '',
+          toolCalls: [{ id: 'call_1', name: 'orders.lookup', arguments: { orderId: 42 } }],
+        },
         { role: 'tool', toolCallId: 'call_1', toolName: 'orders.lookup', content: '{"status":"shipped"}' },
         { role: 'tool', toolCallId: 'call_2', content: 'timeout', isError: true },
       ],
@@ -47,16 +56,29 @@ describe('convertToOpenAIChatRequest', () => {
       toolChoice: { name: 'orders.lookup' },
     });
     expect(body.tools).toEqual([
-      { type: 'function', function: { name: 'orders_lookup', description: 'Look up an order', parameters: lookup.inputSchema } },
+      {
+        type: 'function',
+        function: { name: 'orders_lookup', description: 'Look up an order', parameters: lookup.inputSchema },
+      },
     ]);
     expect(body.tool_choice).toEqual({ type: 'function', function: { name: 'orders_lookup' } });
     expect(body.messages[1]).toEqual({
       role: 'assistant',
       content: null,
-      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'orders_lookup', arguments: '{"orderId":42}' } }],
+      tool_calls: [
+        { id: 'call_1', type: 'function', function: { name: 'orders_lookup', arguments: '{"orderId":42}' } },
+      ],
     });
-    expect(body.messages[2]).toEqual({ role: 'tool', tool_call_id: 'call_1', content: '{"status":"shipped"}' });
-    expect(body.messages[3]).toEqual({ role: 'tool', tool_call_id: 'call_2', content: 'Tool error: timeout' });
+    expect(body.messages[2]).toEqual({
+      role: 'tool',
+      tool_call_id: 'call_1',
+      content: '{"status":"shipped"}',
+    });
+    expect(body.messages[3]).toEqual({
+      role: 'tool',
+      tool_call_id: 'call_2',
+      content: 'Tool error: timeout',
+    });
   });
 
   it('asks for strict json_schema when the schema allows it', () => {
@@ -71,7 +93,12 @@ describe('convertToOpenAIChatRequest', () => {
   });
 
   it('asks for non-strict json_schema when a property is optional', () => {
-    const schema = { type: 'object', properties: { a: { type: 'string' } }, required: [], additionalProperties: false };
+    const schema = {
+      type: 'object',
+      properties: { a: { type: 'string' } },
+      required: [],
+      additionalProperties: false,
+    };
     const body = convert({
       messages: [{ role: 'user', content: 'hi' }],
       responseFormat: { type: 'json', name: 'x', schema },

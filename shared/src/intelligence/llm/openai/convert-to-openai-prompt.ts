@@ -84,16 +84,24 @@ export function convertToOpenAIChatRequest(
 
   const tools: OpenAIFunctionTool[] = (request.tools ?? []).map((tool) => ({
     type: 'function',
-    function: { name: codec.toWire(tool.name), description: tool.description, parameters: { ...tool.inputSchema } },
+    function: {
+      name: codec.toWire(tool.name),
+      description: tool.description,
+      parameters: { ...tool.inputSchema },
+    },
   }));
 
   return {
     model: modelId,
     messages,
     ...(tools.length > 0 ? { tools } : {}),
-    ...(tools.length > 0 && request.toolChoice ? { tool_choice: convertToolChoice(request.toolChoice, codec) } : {}),
+    ...(tools.length > 0 && request.toolChoice
+      ? { tool_choice: convertToolChoice(request.toolChoice, codec) }
+      : {}),
     ...(responseFormat ? { response_format: responseFormat } : {}),
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-    ...(request.maxOutputTokens !== undefined ? { [capabilities.maxTokensField]: request.maxOutputTokens } : {}),
+    ...(request.maxOutputTokens !== undefined
+      ? { [capabilities.maxTokensField]: request.maxOutputTokens }
+      : {}),
   };
 }

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openaiChatChunkSchema, openaiChatResponseSchema, openaiEmbeddingResponseSchema } from './openai-api.ts';
+import {
+  openaiChatChunkSchema,
+  openaiChatResponseSchema,
+  openaiEmbeddingResponseSchema,
+} from './openai-api.ts';
 
 // The captured wire responses the integration servers replay.
 const fixtures = new URL('../../../../../test/support/llm-servers/__fixtures__/openai/', import.meta.url);
@@ -15,12 +19,14 @@ function sseData(text: string): unknown[] {
 }
 
 describe('openai wire schemas', () => {
-  it.each(['chat-tool-call.json', 'chat-final-answer.json', 'chat-structured.json', 'chat-structured-invalid.json'])(
-    'accept the captured completion %s',
-    (name) => {
-      expect(openaiChatResponseSchema.safeParse(JSON.parse(read(name))).success).toBe(true);
-    },
-  );
+  it.each([
+    'chat-tool-call.json',
+    'chat-final-answer.json',
+    'chat-structured.json',
+    'chat-structured-invalid.json',
+  ])('accept the captured completion %s', (name) => {
+    expect(openaiChatResponseSchema.safeParse(JSON.parse(read(name))).success).toBe(true);
+  });
 
   it.each(['chat-tool-call.sse', 'chat-final-answer.sse', 'chat-structured.sse'])(
     'accept every chunk of the captured stream %s',

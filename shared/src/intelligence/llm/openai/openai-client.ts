@@ -80,7 +80,10 @@ export function createOpenAIClient(settings: OpenAIClientSettings): OpenAIClient
     baseURL: settings.baseURL,
     timeout: settings.timeoutMs,
     maxRetries: 0,
-    defaultHeaders: { ...settings.headers, ...(settings.apiKey === undefined ? { Authorization: null } : {}) },
+    defaultHeaders: {
+      ...settings.headers,
+      ...(settings.apiKey === undefined ? { Authorization: null } : {}),
+    },
     ...(settings.fetch ? { fetch: settings.fetch } : {}),
   });
   const requestOptions = (options: OpenAIRequestOptions) => ({

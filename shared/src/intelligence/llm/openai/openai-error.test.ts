@@ -18,11 +18,15 @@ function http(status: number | undefined, body: unknown, headers: Record<string,
 describe('mapOpenAIError', () => {
   it('maps 429 to a retryable rate-limit error with retry-after-ms', () => {
     const error = mapOpenAIError(
-      http(429, { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, {
-        'retry-after-ms': '120',
-        'retry-after': '1',
-        'x-request-id': 'req_1',
-      }),
+      http(
+        429,
+        { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } },
+        {
+          'retry-after-ms': '120',
+          'retry-after': '1',
+          'x-request-id': 'req_1',
+        },
+      ),
       model,
     );
     expect(error).toMatchObject({
@@ -54,12 +58,13 @@ describe('mapOpenAIError', () => {
   });
 
   it('reads an error event inside a stream by its code', () => {
-    expect(mapOpenAIError(http(undefined, { error: { message: 'slow down', code: 'rate_limit_exceeded' } }), model).kind).toBe(
-      'rate-limit',
-    );
-    expect(mapOpenAIError(http(undefined, { error: { message: 'oops', type: 'server_error' } }), model).kind).toBe(
-      'server',
-    );
+    expect(
+      mapOpenAIError(http(undefined, { error: { message: 'slow down', code: 'rate_limit_exceeded' } }), model)
+        .kind,
+    ).toBe('rate-limit');
+    expect(
+      mapOpenAIError(http(undefined, { error: { message: 'oops', type: 'server_error' } }), model).kind,
+    ).toBe('server');
   });
 
   it('maps transport failures', () => {

@@ -34,9 +34,17 @@ export function mapOpenAIError(error: unknown, model: ModelIdentity): ModelCallE
   }
   switch (error.reason) {
     case 'aborted':
-      return new ModelCallError({ ...base, kind: 'aborted', message: `${model.provider}: the call was aborted` });
+      return new ModelCallError({
+        ...base,
+        kind: 'aborted',
+        message: `${model.provider}: the call was aborted`,
+      });
     case 'timeout':
-      return new ModelCallError({ ...base, kind: 'timeout', message: `${model.provider}: the call timed out` });
+      return new ModelCallError({
+        ...base,
+        kind: 'timeout',
+        message: `${model.provider}: the call timed out`,
+      });
     case 'connection':
       return new ModelCallError({ ...base, kind: 'network', message: `${model.provider}: ${error.message}` });
     case 'malformed':
@@ -49,7 +57,10 @@ export function mapOpenAIError(error: unknown, model: ModelIdentity): ModelCallE
       const parsed = openaiErrorBodySchema.safeParse(error.body);
       const detail = parsed.success ? parsed.data.error : undefined;
       const code = detail?.code ?? detail?.type ?? undefined;
-      const kind = kindForStatus(error.status, code === undefined || code === null ? undefined : String(code));
+      const kind = kindForStatus(
+        error.status,
+        code === undefined || code === null ? undefined : String(code),
+      );
       const retryAfterMs = parseRetryAfter(error.headers);
       const requestId = error.headers?.get('x-request-id') ?? undefined;
       return new ModelCallError({

@@ -12,11 +12,11 @@ import type {
 } from '../language-model.ts';
 import { parseToolArguments } from '../tool-arguments.ts';
 import { createToolNameCodec, type ToolNameCodec, toolNamesOf } from '../tool-names.ts';
+import { convertToOpenAIChatRequest, type OpenAIWireCapabilities } from './convert-to-openai-prompt.ts';
+import { mapOpenAIFinishReason } from './map-openai-finish-reason.ts';
 import { type OpenAIChatChunk, openaiChatChunkSchema, openaiChatResponseSchema } from './openai-api.ts';
 import type { OpenAIClient } from './openai-client.ts';
-import { convertToOpenAIChatRequest, type OpenAIWireCapabilities } from './convert-to-openai-prompt.ts';
 import { mapOpenAIError } from './openai-error.ts';
-import { mapOpenAIFinishReason } from './map-openai-finish-reason.ts';
 
 /** Capabilities of the endpoint behind an {@link OpenAILanguageModel}. */
 export interface OpenAIModelCapabilities extends OpenAIWireCapabilities {
@@ -77,7 +77,10 @@ export class OpenAILanguageModel implements LanguageModel {
     return { id: pending.id, name, arguments: parseToolArguments(pending.arguments, this, name) };
   }
 
-  async generate(request: LanguageModelRequest, options: LanguageModelCallOptions = {}): Promise<LanguageModelResponse> {
+  async generate(
+    request: LanguageModelRequest,
+    options: LanguageModelCallOptions = {},
+  ): Promise<LanguageModelResponse> {
     const startedAt = Date.now();
     const codec = createToolNameCodec(toolNamesOf(request));
     const body = convertToOpenAIChatRequest(request, this.modelId, codec, this.#capabilities);
@@ -92,7 +95,10 @@ export class OpenAILanguageModel implements LanguageModel {
     const [choice] = parsed.data.choices;
     if (!choice) throw new Error('unreachable: the schema requires one choice');
     const toolCalls = (choice.message.tool_calls ?? []).map((call) =>
-      this.#toolCall({ id: call.id, wireName: call.function.name, arguments: call.function.arguments }, codec),
+      this.#toolCall(
+        { id: call.id, wireName: call.function.name, arguments: call.function.arguments },
+        codec,
+      ),
     );
     const refusal = choice.message.refusal ?? undefined;
     return {
@@ -114,7 +120,10 @@ export class OpenAILanguageModel implements LanguageModel {
     };
   }
 
-  async *stream(request: LanguageModelRequest, options: LanguageModelCallOptions = {}): AsyncGenerator<StreamPart> {
+  async *stream(
+    request: LanguageModelRequest,
+    options: LanguageModelCallOptions = {},
+  ): AsyncGenerator<StreamPart> {
     const codec = createToolNameCodec(toolNamesOf(request));
     const body = convertToOpenAIChatRequest(request, this.modelId, codec, this.#capabilities);
     let chunks: AsyncIterable<unknown>;
@@ -138,7 +147,10 @@ export class OpenAILanguageModel implements LanguageModel {
         const chunk: OpenAIChatChunk = parsed.data;
         responseId ??= chunk.id ?? undefined;
         if (chunk.usage) {
-          usage = { inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 };
+          usage = {
+            inputTokens: chunk.usage.prompt_tokens ?? 0,
+            outputTokens: chunk.usage.completion_tokens ?? 0,
+          };
         }
         const choice = chunk.choices[0];
         if (!choice) continue;
@@ -148,7 +160,11 @@ export class OpenAILanguageModel implements LanguageModel {
           let call = pending.get(delta.index);
           if (!call) {
             // Some compatible servers omit the id; the index still identifies the call.
-            call = { id: delta.id ?? `call_${delta.index}`, wireName: delta.function?.name ?? '', arguments: '' };
+            call = {
+              id: delta.id ?? `call_${delta.index}`,
+              wireName: delta.function?.name ?? '',
+              arguments: '',
+            };
             pending.set(delta.index, call);
           }
           const argumentsDelta = delta.function?.arguments ?? '';

@@ -1,7 +1,7 @@
 import { ModelConfigError } from '../errors.ts';
 import { createOpenAIClient } from './openai-client.ts';
 import { OpenAIEmbeddingModel } from './openai-embedding-model.ts';
-import { type OpenAIModelCapabilities, OpenAILanguageModel } from './openai-language-model.ts';
+import { OpenAILanguageModel, type OpenAIModelCapabilities } from './openai-language-model.ts';
 
 /** The default request timeout of the hosted providers (the core usually sets a tighter one per call). */
 export const DEFAULT_MODEL_TIMEOUT_MS = 120_000;
@@ -53,12 +53,19 @@ export function createOpenAIWireProvider(settings: OpenAIWireProviderSettings): 
   return {
     name: settings.name,
     languageModel: (modelId) =>
-      new OpenAILanguageModel({ provider: settings.name, modelId, client, capabilities: settings.capabilities }),
+      new OpenAILanguageModel({
+        provider: settings.name,
+        modelId,
+        client,
+        capabilities: settings.capabilities,
+      }),
     embeddingModel: (modelId, options = {}) => {
       const known = KNOWN_EMBEDDING_DIMENSIONS[modelId];
       const dimensions = options.dimensions ?? known;
       if (dimensions === undefined) {
-        throw new ModelConfigError(`Embedding model ${modelId} of ${settings.name} needs its "dimensions" configured`);
+        throw new ModelConfigError(
+          `Embedding model ${modelId} of ${settings.name} needs its "dimensions" configured`,
+        );
       }
       return new OpenAIEmbeddingModel({
         provider: settings.name,
@@ -95,7 +102,11 @@ export function createOpenAI(settings: OpenAIProviderSettings): OpenAIProvider {
     name: 'openai',
     baseURL: settings.baseURL ?? 'https://api.openai.com/v1',
     apiKey: settings.apiKey,
-    capabilities: { supportsStructuredOutputs: true, maxTokensField: 'max_completion_tokens', includeStreamUsage: true },
+    capabilities: {
+      supportsStructuredOutputs: true,
+      maxTokensField: 'max_completion_tokens',
+      includeStreamUsage: true,
+    },
     ...(settings.headers ? { headers: settings.headers } : {}),
     ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
     ...(settings.fetch ? { fetch: settings.fetch } : {}),
