@@ -90,7 +90,9 @@ export async function createAppTarget(
     cache: options.cache ?? createMemoryCache(),
     bus,
     tokens,
-    passwords: createNodePasswordHasher(),
+    // Real scrypt at a lower cost: hundreds of logins per run would otherwise cost minutes of CPU.
+    // The production cost is exercised by the password unit tests and the spawned-server targets.
+    passwords: createNodePasswordHasher({ logN: 12, r: 8, p: 1, keyLength: 32 }),
     // Tests choose the client address per request through X-Forwarded-For (like TRUST_PROXY=true).
     clientIp: (request) => request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? '127.0.0.1',
     refreshTokenTtlSeconds: 3600,

@@ -8,6 +8,8 @@ import {
   generateTokenKeys,
   type PasswordHasher,
   parseConfig,
+  SCRYPT_PARAMS,
+  type ScryptParams,
 } from '@lumay/shared';
 import type { Context } from 'hono';
 import type { z } from 'zod';
@@ -26,7 +28,7 @@ export function loadConfig<Schema extends z.ZodType>(schema: Schema): z.output<S
 }
 
 /** Native scrypt on Node's thread pool; same stored format as the portable edge implementation. */
-export function createNodePasswordHasher(): PasswordHasher {
+export function createNodePasswordHasher(params: ScryptParams = SCRYPT_PARAMS): PasswordHasher {
   return createPasswordHasher(
     (password, salt, params) =>
       new Promise((resolve, reject) => {
@@ -38,6 +40,7 @@ export function createNodePasswordHasher(): PasswordHasher {
           (error, key) => (error ? reject(error) : resolve(new Uint8Array(key))),
         );
       }),
+    params,
   );
 }
 

@@ -11,7 +11,7 @@ export type { MemberService, MemberView } from './members.ts';
 export { addMember, createMemberService, generateTemporaryPassword } from './members.ts';
 export type { CurrentMembership } from './membership.ts';
 export { currentMembership, MEMBERSHIP_CACHE_TTL_SECONDS, membershipCacheKey } from './membership.ts';
-export type { PasswordHasher, ScryptFunction } from './passwords.ts';
+export type { PasswordHasher, ScryptFunction, ScryptParams } from './passwords.ts';
 export { createPasswordHasher, portableScrypt, SCRYPT_PARAMS } from './passwords.ts';
 export type { SessionService, SessionTokens } from './sessions.ts';
 export { createSessionService, LOGIN_LIMITS } from './sessions.ts';

@@ -2,7 +2,15 @@ import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { fromBase64Url, randomBytes, timingSafeEqual, toBase64Url, utf8 } from '../../core/index.ts';
 
 /** scrypt cost: N=2^15, r=8, p=3 is one of OWASP's equivalent minimum settings (32 MiB). */
-export const SCRYPT_PARAMS = { logN: 15, r: 8, p: 3, keyLength: 32 } as const;
+export const SCRYPT_PARAMS: ScryptParams = { logN: 15, r: 8, p: 3, keyLength: 32 };
+
+/** scrypt cost parameters; stored with every hash, so hashes made with other costs still verify. */
+export interface ScryptParams {
+  readonly logN: number;
+  readonly r: number;
+  readonly p: number;
+  readonly keyLength: number;
+}
 
 /** Derives a scrypt key; Node injects its native implementation, the edge uses the portable one. */
 export type ScryptFunction = (
@@ -27,11 +35,17 @@ export interface PasswordHasher {
   verify(password: string, stored: string): Promise<boolean>;
 }
 
-export function createPasswordHasher(scrypt: ScryptFunction = portableScrypt): PasswordHasher {
+/**
+ * @param params the cost for new hashes (tests may lower it to save CPU; production keeps the default).
+ */
+export function createPasswordHasher(
+  scrypt: ScryptFunction = portableScrypt,
+  params: ScryptParams = SCRYPT_PARAMS,
+): PasswordHasher {
   return {
     async hash(password) {
       const salt = randomBytes(16);
-      const { logN, r, p, keyLength } = SCRYPT_PARAMS;
+      const { logN, r, p, keyLength } = params;
       const derived = await scrypt(utf8(password.normalize('NFKC')), salt, { N: 2 ** logN, r, p, keyLength });
       return `scrypt$${logN}$${r}$${p}$${toBase64Url(salt)}$${toBase64Url(derived)}`;
     },
