@@ -1,7 +1,7 @@
 import { and, desc, eq, ilike, lt, sql } from 'drizzle-orm';
 import { AppError, newId } from '../core/index.ts';
 import { appendAudit, type RequestContext } from '../governance/index.ts';
-import { type Cache, type Database, enqueueEvent, type Tx, tables } from '../platform/index.ts';
+import { type Cache, type Database, enqueueEvent, readThrough, type Tx, tables } from '../platform/index.ts';
 
 type AgentRow = typeof tables.agents.$inferSelect;
 export type AgentStatus = AgentRow['status'];
@@ -118,12 +118,10 @@ export function createAgentService(db: Database, cache?: Cache) {
     },
 
     async get(context: RequestContext, id: string): Promise<AgentView> {
-      const key = agentCacheKey(context.tenantId, id);
-      const cached = await cache?.get<AgentView>(key);
-      if (cached) return cached;
-      const agent = await db.withTenant(scope(context), async (tx) => toAgentView(await findAgent(tx, id)));
-      await cache?.set(key, agent, AGENT_CACHE_TTL_SECONDS);
-      return agent;
+      const load = () => db.withTenant(scope(context), async (tx) => toAgentView(await findAgent(tx, id)));
+      return cache
+        ? readThrough(cache, agentCacheKey(context.tenantId, id), AGENT_CACHE_TTL_SECONDS, load)
+        : load();
     },
 
     async list(context: RequestContext, filters: AgentFilters) {
