@@ -111,6 +111,7 @@ const SHARED_NODE_ONLY = [
   '^shared/src/platform/db/(pglite|postgres-migrate|migrations-folder)\\.ts$',
   '^shared/src/platform/cache/redis-tcp\\.ts$',
   '^shared/src/platform/bus/rabbitmq\\.ts$',
+  '^shared/src/intelligence/rag/sources/node-url-fetcher\\.ts$',
 ];
 /** The management API's Node composition roots. */
 const WORKERS_NODE_ROOTS = ['^workers/src/(node|node-runtime|embedded)\\.ts$'];

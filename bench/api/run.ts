@@ -82,13 +82,18 @@ async function main(): Promise<void> {
   const dbUrl = new URL(ADMIN_URL);
   dbUrl.pathname = `/${DB_NAME}`;
   const databaseUrl = dbUrl.toString();
+  // As recommended for production: the API logs in as the application role, migrations as the owner.
+  const appUrl = new URL(databaseUrl);
+  appUrl.username = 'lumay_app';
+  appUrl.password = '';
 
   const keys = await generateTokenKeys();
   const apiPort = await freePort();
   const basePort = await freePort();
   const adminPassword = 'bench-admin-password';
   const api = start('npx', ['tsx', 'workers/src/node.ts'], {
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: appUrl.toString(),
+    MIGRATION_DATABASE_URL: databaseUrl,
     REDIS_URL,
     AMQP_URL,
     PORT: String(apiPort),
@@ -98,6 +103,7 @@ async function main(): Promise<void> {
     LUMAY_ADMIN_EMAIL: 'admin@bench.lumay',
     LUMAY_ADMIN_PASSWORD: adminPassword,
     DATABASE_POOL_MAX: '20',
+    LUMAY_SECRETS_KEYS: `1:${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64')}`,
   });
   const baseline = start('npx', ['tsx', 'bench/api/baseline-server.ts'], {
     DATABASE_URL: databaseUrl,

@@ -4,6 +4,11 @@
  */
 
 export {
+  createNodeUrlFetcher,
+  type NodeUrlFetcherOptions,
+  type ResolvedAddress,
+} from './intelligence/rag/sources/node-url-fetcher.ts';
+export {
   type BusLogger,
   createRabbitMqBus,
   type RabbitMqBus,

@@ -3,9 +3,11 @@ import {
   createInProcessBus,
   createMemoryCache,
   createPostgresDatabase,
+  createSecretKeyring,
   createTokenService,
   type Database,
   type EventBus,
+  generateSecretKeysSpec,
   generateTokenKeys,
   type OwnerQuery,
   type TokenService,
@@ -42,12 +44,18 @@ export interface AppTarget {
   /** Postgres targets only: the fresh database's URLs. */
   database?: TestDatabase;
   deps: AppDeps;
+  /** The LUMAY_SECRETS_KEYS value the app's keyring was built from. */
+  secretsKeys: string;
   /** Every registered handler (middleware excluded), deduplicated: the route sweep walks these. */
   routes: readonly { method: string; path: string }[];
   close(): Promise<void>;
 }
 
 export interface AppTargetOptions {
+  /** LUMAY_SECRETS_KEYS for the app's keyring (default: one fresh key). */
+  secretsKeys?: string;
+  /** Default true: tests point providers at local wire-protocol servers on 127.0.0.1. */
+  allowPrivateModelEndpoints?: boolean;
   cache?: Cache;
   bus?: EventBus;
   bodyLimitBytes?: number;
@@ -85,6 +93,7 @@ export async function createAppTarget(
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
   });
   const bus = options.bus ?? createInProcessBus();
+  const secretsKeys = options.secretsKeys ?? generateSecretKeysSpec();
   const deps: AppDeps = {
     db,
     cache: options.cache ?? createMemoryCache(),
@@ -98,6 +107,9 @@ export async function createAppTarget(
     refreshTokenTtlSeconds: 3600,
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     version: 'test',
+    secretsKeyring: await createSecretKeyring(secretsKeys),
+    allowPrivateModelEndpoints: options.allowPrivateModelEndpoints ?? true,
+    modelTimeoutMs: 10_000,
   };
   const report = await seed(createServices(deps), db, owner, {
     adminEmail: ADMIN_EMAIL,
@@ -123,6 +135,7 @@ export async function createAppTarget(
     platformTenantId: report.admin.tenantId,
     ...(database ? { database } : {}),
     deps,
+    secretsKeys,
     routes: [...routes.values()],
     async close() {
       await bus.close();

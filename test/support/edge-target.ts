@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { generateSecretKeysSpec } from '@lumay/shared';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import {
   type HttpTarget,
@@ -88,6 +89,7 @@ export async function createEdgeTarget(options: EdgeTargetOptions = {}): Promise
       JWT_PUBLIC_KEY: keys.publicKeyPem,
       JWT_ISSUER: TEST_ISSUER,
       JWT_AUDIENCE: TEST_AUDIENCE,
+      LUMAY_SECRETS_KEYS: generateSecretKeysSpec(),
       ...options.vars,
     };
     const envFile = join(directory, 'edge.env');

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { generateSecretKeysSpec } from '@lumay/shared';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { TEST_AMQP_URL, TEST_REDIS_URL } from './services.ts';
 import {
@@ -13,6 +14,9 @@ import {
 } from './spawned-server.ts';
 
 type Keys = { privateKeyPem: string; publicKeyPem: string };
+
+/** One KEK for every instance this process starts (instances sharing a database must share it). */
+const SECRETS_KEYS = generateSecretKeysSpec();
 
 function startNodeServer(database: TestDatabase, keys: Keys, label: string, cleanup: () => Promise<void>) {
   return startOnFreePorts(1, ([port = 0]) => ({
@@ -32,6 +36,7 @@ function startNodeServer(database: TestDatabase, keys: Keys, label: string, clea
       JWT_PUBLIC_KEY: keys.publicKeyPem,
       JWT_ISSUER: TEST_ISSUER,
       JWT_AUDIENCE: TEST_AUDIENCE,
+      LUMAY_SECRETS_KEYS: SECRETS_KEYS,
       // The suite's client sends a fresh X-Forwarded-For per request; without this every request
       // shares 127.0.0.1 and the per-address login limit (kept in the shared Redis) spans runs.
       TRUST_PROXY: 'true',

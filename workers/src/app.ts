@@ -6,12 +6,18 @@ import type { AppEnv } from './env.ts';
 import { errorBody, handleError, validationHook } from './errors.ts';
 import { authorize } from './middleware/authorize.ts';
 import { requestContext } from './middleware/request-context.ts';
+import { registerAgentCompletionRoutes } from './routes/agent-completions.ts';
 import { registerAgentRoutes } from './routes/agents.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
+import { registerCostRoutes } from './routes/costs.ts';
+import { isDocumentUpload, registerDocumentRoutes } from './routes/documents.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerIntentRoutes } from './routes/intents.ts';
+import { registerKnowledgeBaseRoutes } from './routes/knowledge-bases.ts';
 import { registerMemberRoutes } from './routes/members.ts';
+import { registerModelProviderRoutes } from './routes/model-providers.ts';
 import { registerRoleRoutes } from './routes/roles.ts';
 import { registerTenantRoutes } from './routes/tenants.ts';
 import { type AppDeps, createServices } from './services.ts';
@@ -26,14 +32,20 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use('*', requestContext(services));
-  app.use(
-    '*',
+  const limitOf = (maxSize: number) =>
     bodyLimit({
-      maxSize: deps.bodyLimitBytes,
+      maxSize,
       onError: () => {
-        throw new AppError('payload_too_large', `Request body exceeds ${deps.bodyLimitBytes} bytes`);
+        throw new AppError('payload_too_large', `Request body exceeds ${maxSize} bytes`);
       },
-    }),
+    });
+  const defaultBodyLimit = limitOf(deps.bodyLimitBytes);
+  // PDFs travel as base64 on one route: only it may have a larger limit (knowledge.documentBodyLimitBytes).
+  const documentBodyLimit = limitOf(
+    Math.max(deps.bodyLimitBytes, deps.knowledge?.documentBodyLimitBytes ?? 0),
+  );
+  app.use('*', (c, next) =>
+    (isDocumentUpload(c.req.method, c.req.path) ? documentBodyLimit : defaultBodyLimit)(c, next),
   );
   app.use('*', authorize());
 
@@ -44,7 +56,13 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerRoleRoutes(app);
   registerApiKeyRoutes(app);
   registerAgentRoutes(app);
+  registerAgentCompletionRoutes(app);
+  registerModelProviderRoutes(app);
+  registerIntentRoutes(app);
+  registerCostRoutes(app);
   registerAuditRoutes(app);
+  registerKnowledgeBaseRoutes(app);
+  registerDocumentRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

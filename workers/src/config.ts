@@ -1,3 +1,4 @@
+import { parseSecretKeys } from '@lumay/shared';
 import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
@@ -8,6 +9,19 @@ const bool = (fallback: boolean) =>
     .transform((value) => value === 'true' || value === '1');
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL');
 const pem = (kind: string) => z.string().includes('-----BEGIN', { message: `must be a PEM-encoded ${kind}` });
+/** The KEK keyring: `1:<base64 32 bytes>,2:<…>`, highest version primary. Messages never echo key material. */
+const secretsKeys = z
+  .string({ error: 'required: key-encryption keys as <version>:<base64 of 32 bytes>[,<version>:<…>]' })
+  .superRefine((value, context) => {
+    try {
+      parseSecretKeys(value);
+    } catch (error) {
+      context.addIssue({
+        code: 'custom',
+        message: `must be <version>:<base64 of 32 bytes>[,…]: ${error instanceof Error ? error.message : 'invalid'}`,
+      });
+    }
+  });
 
 /** Settings every target of the management API shares. */
 const common = {
@@ -37,6 +51,9 @@ export const embeddedConfigSchema = z.object({
   LUMAY_DEMO_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   JWT_PRIVATE_KEY: pem('PKCS#8 ES256 private key').optional(),
   JWT_PUBLIC_KEY: pem('SPKI ES256 public key').optional(),
+  /** Optional here: generated into LUMAY_DATA_DIR on first start. */
+  LUMAY_SECRETS_KEYS: secretsKeys.optional(),
+  ALLOW_PRIVATE_MODEL_ENDPOINTS: bool(true),
 });
 export type EmbeddedConfig = z.output<typeof embeddedConfigSchema>;
 
@@ -57,7 +74,10 @@ export const nodeConfigSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
   AMQP_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL'),
   CACHE_TIMEOUT_MS: z.coerce.number().int().min(5).max(5000).default(50),
+  LOCAL_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  LUMAY_SECRETS_KEYS: secretsKeys,
+  ALLOW_PRIVATE_MODEL_ENDPOINTS: bool(true),
 });
 export type NodeConfig = z.output<typeof nodeConfigSchema>;
 
@@ -83,7 +103,12 @@ export const edgeConfigSchema = z
     UPSTASH_REDIS_REST_URL: z.string().url('must be an https:// URL').optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
     CACHE_TIMEOUT_MS: z.coerce.number().int().min(5).max(5000).default(50),
+    LOCAL_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
     OUTBOX_RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
+    /** A Worker secret. */
+    LUMAY_SECRETS_KEYS: secretsKeys,
+    /** Model endpoints must be public: a Worker serves many tenants from a shared network. */
+    ALLOW_PRIVATE_MODEL_ENDPOINTS: bool(false),
   })
   .superRefine((config, context) => {
     if (Boolean(config.UPSTASH_REDIS_REST_URL) !== Boolean(config.UPSTASH_REDIS_REST_TOKEN)) {

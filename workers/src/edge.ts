@@ -14,6 +14,7 @@ import {
   createOutboxRelay,
   createPasswordHasher,
   createPostgresDatabase,
+  createSecretKeyring,
   createTokenService,
   createUpstashCache,
   type Database,
@@ -138,6 +139,9 @@ async function createRuntime(config: EdgeConfig, viaHyperdrive: boolean): Promis
     refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     version: VERSION,
+    secretsKeyring: await createSecretKeyring(config.LUMAY_SECRETS_KEYS),
+    // Workers cannot resolve names; literals and intranet names are checked, and redirects refused.
+    allowPrivateModelEndpoints: config.ALLOW_PRIVATE_MODEL_ENDPOINTS,
   };
   return { app: buildApp(deps), config, db, openDatabase };
 }

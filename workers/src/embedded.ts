@@ -2,20 +2,32 @@ import { type ServerType, serve } from '@hono/node-server';
 import {
   createInProcessBus,
   createMemoryCache,
+  createModelRegistry,
+  createOutboxRelay,
   createPostgresDatabase,
+  createSecretKeyring,
   createTokenService,
   type Database,
+  DEFAULT_DOCUMENT_BODY_LIMIT_BYTES,
   type OwnerQuery,
+  registerIngestConsumer,
 } from '@lumay/shared';
-import { createPgliteDatabase, createPostgresOwner, migratePostgres } from '@lumay/shared/node';
+import {
+  createNodeUrlFetcher,
+  createPgliteDatabase,
+  createPostgresOwner,
+  migratePostgres,
+} from '@lumay/shared/node';
 import { startVoiceServer } from '@lumay/voice-node';
 import { buildApp } from './app.ts';
 import { type EmbeddedConfig, embeddedConfigSchema } from './config.ts';
 import {
   createNodePasswordHasher,
   loadConfig,
+  loadOrCreateSecretKeys,
   loadOrCreateTokenKeys,
   nodeClientIp,
+  nodeResolveHost,
   saveFirstRunCredentials,
 } from './node-runtime.ts';
 import { seed } from './seed.ts';
@@ -69,6 +81,12 @@ async function main(): Promise<void> {
     refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     version: VERSION,
+    knowledge: { registry: createModelRegistry(), documentBodyLimitBytes: DEFAULT_DOCUMENT_BODY_LIMIT_BYTES },
+    secretsKeyring: await createSecretKeyring(
+      config.LUMAY_SECRETS_KEYS ?? (await loadOrCreateSecretKeys(config.LUMAY_DATA_DIR)),
+    ),
+    allowPrivateModelEndpoints: config.ALLOW_PRIVATE_MODEL_ENDPOINTS,
+    resolveHost: nodeResolveHost,
   };
   const report = await seed(createServices(deps), database.db, database.owner, {
     adminEmail: config.LUMAY_ADMIN_EMAIL,
@@ -77,6 +95,14 @@ async function main(): Promise<void> {
   });
 
   const app = buildApp(deps);
+  // Background jobs run in-process: the relay publishes committed outbox rows to the in-process bus.
+  await registerIngestConsumer(deps.bus, {
+    db: database.db,
+    registry: deps.knowledge.registry,
+    fetcher: createNodeUrlFetcher(),
+  });
+  const relay = createOutboxRelay({ db: database.db, bus: deps.bus, intervalMs: 200 });
+  relay.start();
   const server: ServerType = await new Promise((resolve) => {
     const instance = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
       resolve(instance),
@@ -132,6 +158,7 @@ async function main(): Promise<void> {
     console.log(`${signal} received: shutting down`);
     await voice.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await relay.stop();
     await deps.bus.close();
     await database.close();
     process.exit(0);

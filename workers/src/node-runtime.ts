@@ -1,10 +1,12 @@
 import { scrypt as nodeScrypt } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import {
   ConfigError,
   createPasswordHasher,
+  generateSecretKeysSpec,
   generateTokenKeys,
   type PasswordHasher,
   parseConfig,
@@ -74,6 +76,36 @@ export async function loadOrCreateTokenKeys(
   await writeFile(path, JSON.stringify(keys), { mode: 0o600 });
   await chmod(path, 0o600);
   return keys;
+}
+
+/**
+ * Loads the secrets keyring spec (LUMAY_SECRETS_KEYS format) from the data directory, generating
+ * one 256-bit key on first start (embedded only; mode 600). Losing this file makes stored secrets
+ * unreadable, so it lives beside the database it protects.
+ */
+export async function loadOrCreateSecretKeys(dataDir: string): Promise<string> {
+  const path = join(dataDir, 'secrets-keys');
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await mkdir(dataDir, { recursive: true });
+  const spec = generateSecretKeysSpec(1);
+  // 'wx': two processes starting at once must not overwrite each other's key.
+  try {
+    await writeFile(path, `${spec}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return (await readFile(path, 'utf8')).trim();
+    throw error;
+  }
+  await chmod(path, 0o600);
+  return spec;
+}
+
+/** Resolves every address of a host (for the model endpoint check when private endpoints are off). */
+export async function nodeResolveHost(hostname: string): Promise<string[]> {
+  return (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
 }
 
 /** Keeps first-start generated credentials where the newcomer can find them again (mode 600). */

@@ -1,6 +1,16 @@
 import { type ServerType, serve } from '@hono/node-server';
-import { createOutboxRelay, createPostgresDatabase, createTokenService } from '@lumay/shared';
 import {
+  createMemoryCache,
+  createOutboxRelay,
+  createPostgresDatabase,
+  createSecretKeyring,
+  createTieredCache,
+  createTokenService,
+  DEFAULT_DOCUMENT_BODY_LIMIT_BYTES,
+  registerIngestConsumer,
+} from '@lumay/shared';
+import {
+  createNodeUrlFetcher,
   createPostgresOwner,
   createRabbitMqBus,
   createRedisCache,
@@ -9,7 +19,7 @@ import {
 import { buildApp } from './app.ts';
 import { nodeConfigSchema } from './config.ts';
 import { subscribeCacheInvalidation } from './consumers.ts';
-import { createNodePasswordHasher, loadConfig, nodeClientIp } from './node-runtime.ts';
+import { createNodePasswordHasher, loadConfig, nodeClientIp, nodeResolveHost } from './node-runtime.ts';
 import { seed } from './seed.ts';
 import { createServices } from './services.ts';
 
@@ -26,7 +36,12 @@ async function main(): Promise<void> {
   if (config.RUN_MIGRATIONS) await migratePostgres(ownerUrl);
 
   const db = createPostgresDatabase({ url: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
-  const cache = createRedisCache({ url: config.REDIS_URL, timeoutMs: config.CACHE_TIMEOUT_MS });
+  // A short-lived in-process tier in front of Redis; Redis pub/sub evicts it in every instance.
+  const cache = await createTieredCache(
+    createMemoryCache({ maxEntries: 20_000 }),
+    createRedisCache({ url: config.REDIS_URL, timeoutMs: config.CACHE_TIMEOUT_MS }),
+    { localTtlSeconds: config.LOCAL_CACHE_TTL_SECONDS },
+  );
   const bus = createRabbitMqBus({ url: config.AMQP_URL });
   const deps = {
     db,
@@ -44,6 +59,10 @@ async function main(): Promise<void> {
     refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     version: VERSION,
+    knowledge: { documentBodyLimitBytes: DEFAULT_DOCUMENT_BODY_LIMIT_BYTES },
+    secretsKeyring: await createSecretKeyring(config.LUMAY_SECRETS_KEYS),
+    allowPrivateModelEndpoints: config.ALLOW_PRIVATE_MODEL_ENDPOINTS,
+    resolveHost: nodeResolveHost,
   };
   const services = createServices(deps);
 
@@ -60,6 +79,11 @@ async function main(): Promise<void> {
   }
 
   await subscribeCacheInvalidation(bus, cache);
+  await registerIngestConsumer(bus, {
+    db,
+    registry: services.knowledge.registry,
+    fetcher: createNodeUrlFetcher(),
+  });
   const relay = createOutboxRelay({ db, bus, intervalMs: config.OUTBOX_RELAY_INTERVAL_MS });
   relay.start();
 

@@ -3,19 +3,24 @@ import {
   createAgentService,
   createApiKeyService,
   createAuditService,
+  createKnowledgeServices,
   createMemberService,
   createRateLimiter,
   createSessionService,
   createTenantService,
   type Database,
   type EventBus,
+  type KnowledgeServicesOptions,
   type PasswordHasher,
   type RateLimiter,
   type TokenService,
 } from '@lumay/shared';
+import { createModelServices, type ModelDeps } from './model-services.ts';
 
-/** What a composition root (edge, node, embedded) hands to `buildApp`. */
-export interface AppDeps {
+export type { ModelDeps } from './model-services.ts';
+
+/** What a composition root (edge, node, embedded) hands to `buildApp` (model deps: see model-services.ts). */
+export interface AppDeps extends ModelDeps {
   db: Database;
   cache: Cache;
   bus: EventBus;
@@ -28,6 +33,8 @@ export interface AppDeps {
   refreshTokenTtlSeconds: number;
   bodyLimitBytes: number;
   version: string;
+  /** Knowledge bases and RAG: embedding registry, URL policy, upload limit. Defaults: offline embeddings. */
+  knowledge?: KnowledgeServicesOptions;
 }
 
 export function createServices(deps: AppDeps) {
@@ -46,6 +53,8 @@ export function createServices(deps: AppDeps) {
     tenants: createTenantService(deps.db, deps.passwords),
     agents: createAgentService(deps.db, deps.cache),
     audit: createAuditService(deps.db),
+    knowledge: createKnowledgeServices(deps.db, { registry: deps.modelRegistry, ...deps.knowledge }),
+    ...createModelServices(deps),
   };
 }
 

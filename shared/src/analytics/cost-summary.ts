@@ -39,7 +39,10 @@ export interface CostSummary {
   totals: CostTotals;
   groups: CostGroup[];
   /** Calls of models the price table had no price for (counted at 0 USD). */
-  unpriced: { calls: number; models: { provider: string; model: string; priceVersion: string; calls: number }[] };
+  unpriced: {
+    calls: number;
+    models: { provider: string; model: string; priceVersion: string; calls: number }[];
+  };
 }
 
 const round = (value: number) => Math.round(value * 1e8) / 1e8;
@@ -76,7 +79,10 @@ export function createCostService(db: Database) {
 
   return {
     async summarize(context: RequestContext, query: CostSummaryQuery): Promise<CostSummary> {
-      const scope = { tenantId: context.tenantId, userId: context.actor.type === 'user' ? context.actor.id : null };
+      const scope = {
+        tenantId: context.tenantId,
+        userId: context.actor.type === 'user' ? context.actor.id : null,
+      };
       return db.withTenant(scope, async (tx) => {
         const within = and(gte(calls.createdAt, query.from), lt(calls.createdAt, query.to));
         const [total] = await tx.select(measures).from(calls).where(within);
@@ -89,7 +95,11 @@ export function createCostService(db: Database) {
             .where(within)
             .groupBy(calls.agentId)
             .orderBy(sql`sum(${calls.costUsd}) desc`, calls.agentId);
-          groups = rows.map((row) => ({ key: row.agentId ?? '(none)', agentId: row.agentId, ...totalsOf(row) }));
+          groups = rows.map((row) => ({
+            key: row.agentId ?? '(none)',
+            agentId: row.agentId,
+            ...totalsOf(row),
+          }));
         } else if (query.groupBy === 'model') {
           const rows = await tx
             .select({ provider: calls.provider, model: calls.model, ...measures })

@@ -37,7 +37,8 @@ function scopeOf(context: RequestContext) {
   return { tenantId: context.tenantId, userId: context.actor.type === 'user' ? context.actor.id : null };
 }
 
-const clampInt = (value: number) => (Number.isFinite(value) ? Math.max(0, Math.min(2_147_483_647, Math.round(value))) : 0);
+const clampInt = (value: number) =>
+  Number.isFinite(value) ? Math.max(0, Math.min(2_147_483_647, Math.round(value))) : 0;
 
 /** Inserts one priced cost record in the caller's transaction (append-only: the app role may not update it). */
 export async function insertModelCall(

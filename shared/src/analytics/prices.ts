@@ -106,7 +106,8 @@ export function priceModelCall(
   outputTokens: number,
   version: string = PRICE_TABLE_VERSION,
 ): ModelCost {
-  if (FREE_PROVIDERS.has(provider)) return { costUsd: 0, priceVersion: version, priced: true, price: price(0, 0) };
+  if (FREE_PROVIDERS.has(provider))
+    return { costUsd: 0, priceVersion: version, priced: true, price: price(0, 0) };
   const found = findModelPrice(provider, modelId, version);
   if (!found) return { costUsd: 0, priceVersion: version, priced: false };
   const costUsd = roundUsd(

@@ -51,6 +51,41 @@ const BODY_ROUTES: Record<string, BodySpec> = {
     valid: () => ({ name: 'never' }),
     wrongTypes: { name: {}, status: 1, expectedVersion: '1' },
   },
+  'POST /v1/agents/:id/complete': {
+    valid: () => ({ messages: [{ role: 'user', content: 'never' }] }),
+    wrongTypes: { messages: 'hi', responseSchema: 1 },
+  },
+  'POST /v1/model-providers': {
+    valid: () => ({ name: 'never', provider: 'offline' }),
+    wrongTypes: { name: 1, provider: 2, apiKey: [] },
+  },
+  'PATCH /v1/model-providers/:id': { valid: () => ({ name: 'never' }), wrongTypes: { name: 1, apiKey: 5 } },
+  'POST /v1/model-providers/:id/test': { valid: () => ({}), wrongTypes: { model: 1 } },
+  'POST /v1/agents/:id/intents': {
+    valid: () => ({ name: 'never', examples: [] }),
+    wrongTypes: { name: 1, examples: 'x' },
+  },
+  'POST /v1/agents/:id/intents/classify': {
+    valid: () => ({ text: 'never' }),
+    wrongTypes: { text: 1, threshold: 'x' },
+  },
+  'PATCH /v1/intents/:id': { valid: () => ({ name: 'never' }), wrongTypes: { name: 1, examples: {} } },
+  'POST /v1/knowledge-bases': {
+    valid: () => ({ name: 'never' }),
+    wrongTypes: { name: 1, embedding: 'offline' },
+  },
+  'PATCH /v1/knowledge-bases/:id': {
+    valid: () => ({ name: 'never' }),
+    wrongTypes: { name: [], description: 1 },
+  },
+  'POST /v1/knowledge-bases/:id/documents': {
+    valid: () => ({ type: 'text', content: 'never' }),
+    wrongTypes: { type: 5, content: 1 },
+  },
+  'POST /v1/knowledge-bases/:id/query': {
+    valid: () => ({ query: 'never' }),
+    wrongTypes: { query: 1, topK: 'x' },
+  },
 };
 
 const bodyRouteKeys = () =>
@@ -64,6 +99,7 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('bad input on %s', (kind) =>
   let agentId: string;
   let memberId: string;
   let agentBefore: unknown;
+  let knowledgeBaseId: string;
 
   const tokenFor = (key: string) => {
     const access = ROUTE_PERMISSIONS[key];
@@ -71,7 +107,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('bad input on %s', (kind) =>
     return access === 'platform:tenants' ? adminToken : ownerToken;
   };
   const pathFor = (key: string) =>
-    (key.split(' ')[1] ?? '').replace(':userId', memberId).replace(':id', agentId);
+    (key.split(' ')[1] ?? '')
+      .replace(':userId', memberId)
+      .replace(':id', key.includes('/knowledge-bases/') ? knowledgeBaseId : agentId);
   const send = (key: string, rawBody: string | undefined, headers: Record<string, string> = {}) =>
     api.call(key.split(' ')[0] ?? '', pathFor(key), {
       token: tokenFor(key),
@@ -110,6 +148,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('bad input on %s', (kind) =>
     expect(agent.status).toBe(201);
     agentId = agent.body.id;
     agentBefore = agent.body;
+    const knowledgeBase = await api.post('/v1/knowledge-bases', { name: 'Keeper KB' }, { token: ownerToken });
+    expect(knowledgeBase.status).toBe(201);
+    knowledgeBaseId = knowledgeBase.body.id;
   });
   afterAll(() => target?.close());
 
@@ -230,7 +271,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('bad input on %s', (kind) =>
     const idRoutes = Object.keys(ROUTE_PERMISSIONS).filter((key) => key.includes('/:'));
     expect(idRoutes.length).toBeGreaterThan(0);
     for (const key of idRoutes) {
-      const [method = '', template = ''] = key.split(' ');
+      const [method = '', route = ''] = key.split(' ');
+      // Only the first id is malformed; a nested document id is well-formed (and missing).
+      const template = route.replace(':documentId', fakeId('doc'));
       const body = BODY_ROUTES[key]?.valid();
       for (const id of bad) {
         const response = await api.call(method, template.replace(/:[A-Za-z]+/, id), {
@@ -239,7 +282,13 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('bad input on %s', (kind) =>
         });
         expectClientError(response, [400, 404]);
       }
-      const prefix = template.includes('/members/') ? 'usr' : template.includes('/api-keys/') ? 'key' : 'agt';
+      const prefix = template.includes('/members/')
+        ? 'usr'
+        : template.includes('/api-keys/')
+          ? 'key'
+          : template.includes('/knowledge-bases/')
+            ? 'kbs'
+            : 'agt';
       const missing = await api.call(method, template.replace(/:[A-Za-z]+/, fakeId(prefix)), {
         token: ownerToken,
         body,

@@ -26,7 +26,11 @@ const entrySchema = z.union([
 /** The `config.llm` object of an agent. */
 export const agentLlmConfigSchema = z
   .union([
-    z.strictObject({ providerId, model: modelName.optional(), fallbacks: z.array(entrySchema).max(4).optional() }),
+    z.strictObject({
+      providerId,
+      model: modelName.optional(),
+      fallbacks: z.array(entrySchema).max(4).optional(),
+    }),
     z.strictObject({
       provider: z.enum(MODEL_PROVIDERS),
       model: modelName.optional(),
@@ -99,7 +103,10 @@ export async function resolveAgentModels(
   const config = agentLlmConfig(agent);
   const { fallbacks = [], ...primary } = config;
   const chain = [primary, ...fallbacks];
-  const scope = { tenantId: context.tenantId, userId: context.actor.type === 'user' ? context.actor.id : null };
+  const scope = {
+    tenantId: context.tenantId,
+    userId: context.actor.type === 'user' ? context.actor.id : null,
+  };
   const configs = await db.withTenant(scope, async (tx) => {
     const out: { config: unknown; entry: ResolvedModelEntry }[] = [];
     for (const [position, item] of chain.entries()) {
@@ -131,7 +138,10 @@ export async function resolveAgentModels(
             reason: 'model_missing',
           });
         }
-        out.push({ config: { provider: item.provider, model }, entry: { providerId: null, provider: item.provider, model } });
+        out.push({
+          config: { provider: item.provider, model },
+          entry: { providerId: null, provider: item.provider, model },
+        });
       }
     }
     return out;

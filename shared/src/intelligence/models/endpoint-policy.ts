@@ -51,12 +51,15 @@ const METADATA_NAMES = new Set(['metadata', 'metadata.google.internal', 'instanc
 
 function parseIpv4(text: string): number | undefined {
   const parts = text.split('.');
-  if (parts.length !== 4 || !parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255)) return undefined;
+  if (parts.length !== 4 || !parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255))
+    return undefined;
   return parts.reduce((value, part) => value * 256 + Number(part), 0);
 }
 
 function blockedIpv4(address: number): boolean {
-  return BLOCKED_V4.some(([base, bits]) => Math.floor(address / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits)));
+  return BLOCKED_V4.some(
+    ([base, bits]) => Math.floor(address / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits)),
+  );
 }
 
 /** Eight 16-bit groups of an IPv6 literal (with an optional dotted IPv4 tail), or undefined. */
@@ -126,13 +129,16 @@ export async function checkModelEndpoint(url: string, policy: ModelEndpointPolic
     throw new ModelEndpointRefusedError('only http and https endpoints are allowed');
   }
   if (parsed.username !== '' || parsed.password !== '') {
-    throw new ModelEndpointRefusedError('credentials in the URL are not allowed; store the key as the API key');
+    throw new ModelEndpointRefusedError(
+      'credentials in the URL are not allowed; store the key as the API key',
+    );
   }
   if (policy.allowPrivate) return;
   const host = parsed.hostname.toLowerCase().replace(/\.$/, '');
   const literal = host.startsWith('[') || parseIpv4(host) !== undefined;
   if (literal) {
-    if (isPrivateAddress(host)) throw new ModelEndpointRefusedError('private or reserved addresses are not allowed here');
+    if (isPrivateAddress(host))
+      throw new ModelEndpointRefusedError('private or reserved addresses are not allowed here');
     return;
   }
   if (!host.includes('.') || BLOCKED_NAMES.test(host) || METADATA_NAMES.has(host)) {

@@ -85,10 +85,7 @@ export async function loadProvider(
   context: RequestContext,
   id: string,
 ): Promise<LoadedProvider | undefined> {
-  const [row] = await tx
-    .select()
-    .from(tables.modelProviders)
-    .where(eq(tables.modelProviders.id, id));
+  const [row] = await tx.select().from(tables.modelProviders).where(eq(tables.modelProviders.id, id));
   if (!row) return undefined;
   const apiKey = row.secretId ? await secrets.revealIn(tx, context, row.secretId) : undefined;
   return { row, apiKey };

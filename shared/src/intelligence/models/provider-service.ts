@@ -88,7 +88,10 @@ async function validateShape(
     return;
   }
   if (provider === 'openai-compatible' && fields.baseUrl === null) {
-    throw invalid('An openai-compatible provider needs a baseUrl (e.g. http://localhost:11434/v1)', 'base_url_required');
+    throw invalid(
+      'An openai-compatible provider needs a baseUrl (e.g. http://localhost:11434/v1)',
+      'base_url_required',
+    );
   }
   if (fields.creating && provider !== 'openai-compatible' && !fields.hasApiKey) {
     throw invalid(`The ${provider} provider needs an apiKey`, 'api_key_required');
@@ -125,7 +128,11 @@ export function createModelProviderService(deps: ModelProviderDeps) {
         const id = newId('modelProvider');
         const secret =
           input.apiKey !== undefined
-            ? await secrets.createIn(tx, context, { name: secretName(id), kind: 'api_key', value: input.apiKey })
+            ? await secrets.createIn(tx, context, {
+                name: secretName(id),
+                kind: 'api_key',
+                value: input.apiKey,
+              })
             : undefined;
         await tx.insert(tables.modelProviders).values({
           id,
@@ -179,7 +186,11 @@ export function createModelProviderService(deps: ModelProviderDeps) {
         const before = await findView(tx, id);
         const baseUrl = patch.baseUrl !== undefined ? patch.baseUrl : before.row.baseUrl;
         const hasApiKey = patch.apiKey !== undefined ? patch.apiKey !== null : before.row.secretId !== null;
-        await validateShape(before.row.provider, { baseUrl, hasApiKey, creating: false }, deps.endpointPolicy);
+        await validateShape(
+          before.row.provider,
+          { baseUrl, hasApiKey, creating: false },
+          deps.endpointPolicy,
+        );
         let secretId = before.row.secretId;
         if (patch.apiKey === null && secretId !== null) {
           await secrets.removeIn(tx, context, secretId);
@@ -188,8 +199,13 @@ export function createModelProviderService(deps: ModelProviderDeps) {
           secretId =
             secretId !== null
               ? (await secrets.rotateIn(tx, context, secretId, patch.apiKey)).id
-              : (await secrets.createIn(tx, context, { name: secretName(id), kind: 'api_key', value: patch.apiKey }))
-                  .id;
+              : (
+                  await secrets.createIn(tx, context, {
+                    name: secretName(id),
+                    kind: 'api_key',
+                    value: patch.apiKey,
+                  })
+                ).id;
         }
         await tx
           .update(tables.modelProviders)

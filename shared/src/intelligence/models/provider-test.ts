@@ -2,7 +2,13 @@ import { AppError } from '../../core/index.ts';
 import type { RequestContext } from '../../governance/index.ts';
 import { generateText, isModelCallError, type ModelCallListener } from '../llm/index.ts';
 import { checkModelEndpoint } from './endpoint-policy.ts';
-import { loadProvider, missingModelError, modelFor, scrubSecret, toRegistryConfig } from './provider-config.ts';
+import {
+  loadProvider,
+  missingModelError,
+  modelFor,
+  scrubSecret,
+  toRegistryConfig,
+} from './provider-config.ts';
 import type { ModelProviderDeps } from './provider-service.ts';
 
 /** The outcome of a connection test: reached and answered, or why not. */
@@ -33,7 +39,10 @@ export async function testModelProvider(
   id: string,
   options: { model?: string | undefined; onModelCall?: ModelCallListener } = {},
 ): Promise<ModelProviderTestResult> {
-  const scope = { tenantId: context.tenantId, userId: context.actor.type === 'user' ? context.actor.id : null };
+  const scope = {
+    tenantId: context.tenantId,
+    userId: context.actor.type === 'user' ? context.actor.id : null,
+  };
   // The key is decrypted in a short transaction; the slow vendor call runs after it has ended.
   const loaded = await deps.db.withTenant(scope, (tx) => loadProvider(tx, deps.secrets, context, id));
   if (!loaded) throw new AppError('not_found', 'Model provider not found');

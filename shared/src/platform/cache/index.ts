@@ -10,5 +10,7 @@ export { createCircuitBreaker } from './circuit-breaker.ts';
 export { createMemoryCache } from './memory.ts';
 export { readThrough } from './read-through.ts';
 export type { RemoteCache, RemoteCacheOptions } from './remote.ts';
+export type { TieredCacheOptions } from './tiered.ts';
+export { createTieredCache } from './tiered.ts';
 export type { UpstashCacheOptions } from './upstash.ts';
 export { createUpstashCache } from './upstash.ts';

@@ -16,10 +16,24 @@ export function createScopedDatabase(options: {
   async function run<T>(tenantId: string, userId: string | null, work: (tx: Tx) => Promise<T>): Promise<T> {
     try {
       return await handle.transaction(async (tx) => {
-        await tx.execute(
-          sql`select set_config('role', ${APP_ROLE}, true), set_config('app.tenant_id', ${tenantId}, true), set_config('app.user_id', ${userId ?? ''}, true)`,
-        );
-        return work(tx as Tx);
+        // Sent without awaiting: the driver writes it ahead of the work's first statement on the same
+        // connection (pipelined), saving a round trip per request. Ordering is what makes this safe:
+        // nothing of `work` runs before it, and if it fails the transaction is aborted, so every later
+        // statement fails too (and RLS would show no rows without the context anyway).
+        const context = tx
+          .execute(
+            sql`select set_config('role', ${APP_ROLE}, true), set_config('app.tenant_id', ${tenantId}, true), set_config('app.user_id', ${userId ?? ''}, true)`,
+          )
+          .then(() => undefined);
+        try {
+          const result = await work(tx as Tx);
+          await context;
+          return result;
+        } catch (error) {
+          // Report the context failure (the root cause) over the follow-on "transaction aborted".
+          await context;
+          throw error;
+        }
       });
     } catch (error) {
       throw mapDatabaseError(error);

@@ -17,7 +17,20 @@ const SKIPPED = new Set([
   'button',
   'head',
 ]);
-const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'wbr']);
+const VOID = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'source',
+  'wbr',
+]);
 const BLOCKS = new Set([
   'p',
   'div',
@@ -178,7 +191,8 @@ export function parseHtml(content: string): ParsedDocument {
         } else if (name === 'tr' && row) {
           const cells = row.filter((value) => value !== '');
           row = null;
-          if (cells.length > 0) blocks.push({ headings: [...headings], kind: 'table', text: cells.join(' | ') });
+          if (cells.length > 0)
+            blocks.push({ headings: [...headings], kind: 'table', text: cells.join(' | ') });
         } else if (name === 'li' || BLOCKS.has(name)) {
           flush();
         }
@@ -190,5 +204,8 @@ export function parseHtml(content: string): ParsedDocument {
   parser.end();
   flush();
   const title = collapseWhitespace(titleText) || firstH1;
-  return { title: title || null, blocks: blocks.filter((block) => block.text !== '-' && block.text !== '- ') };
+  return {
+    title: title || null,
+    blocks: blocks.filter((block) => block.text !== '-' && block.text !== '- '),
+  };
 }

@@ -1,4 +1,9 @@
-import { collapseWhitespace, normaliseText, type ParsedBlock, type ParsedDocument } from './parsed-document.ts';
+import {
+  collapseWhitespace,
+  normaliseText,
+  type ParsedBlock,
+  type ParsedDocument,
+} from './parsed-document.ts';
 
 const ATX_HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
 const SETEXT_UNDERLINE = /^ {0,3}(=+|-+)[ \t]*$/;
@@ -120,7 +125,15 @@ export function parseMarkdown(content: string): ParsedDocument {
       continue;
     }
     if (TABLE_ROW.test(line)) {
-      if (!TABLE_RULE.test(line)) append('table', line.trim().replace(/^\||\|$/g, '').split('|').join(' | '));
+      if (!TABLE_RULE.test(line))
+        append(
+          'table',
+          line
+            .trim()
+            .replace(/^\||\|$/g, '')
+            .split('|')
+            .join(' | '),
+        );
       continue;
     }
     if (LIST_ITEM.test(line)) {

@@ -22,7 +22,11 @@ const BY_MEDIA_TYPE: Readonly<Record<string, DocumentFormat>> = {
  * generic, by the bytes (`%PDF-`, an HTML doctype) and then by the URL's extension. Returns null
  * for media types we do not ingest (images, archives, executables…).
  */
-export function formatForResource(contentType: string | null, url: string, body: Uint8Array): DocumentFormat | null {
+export function formatForResource(
+  contentType: string | null,
+  url: string,
+  body: Uint8Array,
+): DocumentFormat | null {
   const path = (() => {
     try {
       return new URL(url).pathname.toLowerCase();
@@ -33,7 +37,11 @@ export function formatForResource(contentType: string | null, url: string, body:
   const declared = contentType ? BY_MEDIA_TYPE[contentType] : undefined;
   if (declared === 'text' && /\.(md|markdown)$/.test(path)) return 'markdown';
   if (declared) return declared;
-  if (contentType !== null && contentType !== 'application/octet-stream' && contentType !== 'binary/octet-stream') {
+  if (
+    contentType !== null &&
+    contentType !== 'application/octet-stream' &&
+    contentType !== 'binary/octet-stream'
+  ) {
     return null;
   }
   if (looksLikePdf(body)) return 'pdf';
@@ -57,7 +65,10 @@ export function decodeText(body: Uint8Array, charset: string | null): string {
 }
 
 /** Parses content of a known format into title and structural blocks. */
-export async function parseDocument(format: DocumentFormat, content: string | Uint8Array): Promise<ParsedDocument> {
+export async function parseDocument(
+  format: DocumentFormat,
+  content: string | Uint8Array,
+): Promise<ParsedDocument> {
   if (format === 'pdf') {
     if (typeof content === 'string') throw new DocumentParseError('PDF content must be bytes');
     return parsePdf(content);

@@ -49,9 +49,10 @@ export async function parsePdf(bytes: Uint8Array): Promise<ParsedDocument> {
       pages = text.text;
       const meta = await getMeta(proxy).catch(() => null);
       const info = (meta?.info ?? {}) as Record<string, unknown>;
-      title = typeof info.Title === 'string' && info.Title.trim() !== '' ? collapseWhitespace(info.Title) : null;
+      title =
+        typeof info.Title === 'string' && info.Title.trim() !== '' ? collapseWhitespace(info.Title) : null;
     } finally {
-      await proxy.destroy();
+      await proxy.loadingTask.destroy();
     }
   } catch (error) {
     throw new DocumentParseError(`The PDF could not be read: ${(error as Error)?.message ?? error}`, {

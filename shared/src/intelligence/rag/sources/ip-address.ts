@@ -220,8 +220,10 @@ export function classifyAddress(address: IpAddress): AddressClassification {
       ? null
       : { category, embedded: { via, address: formatIpAddress({ version: 4, bytes: v4 }) } };
   };
-  if (inRange(bytes, MAPPED_PREFIX, 96)) return embeddedVia('ipv4-mapped', bytes.slice(12)) ?? { category: 'public' };
-  if (inRange(bytes, NAT64_PREFIX, 96)) return embeddedVia('nat64', bytes.slice(12)) ?? { category: 'public' };
+  if (inRange(bytes, MAPPED_PREFIX, 96))
+    return embeddedVia('ipv4-mapped', bytes.slice(12)) ?? { category: 'public' };
+  if (inRange(bytes, NAT64_PREFIX, 96))
+    return embeddedVia('nat64', bytes.slice(12)) ?? { category: 'public' };
   if (inRange(bytes, SIX_TO_FOUR_PREFIX, 16)) {
     return embeddedVia('6to4', bytes.slice(2, 6)) ?? { category: 'public' };
   }

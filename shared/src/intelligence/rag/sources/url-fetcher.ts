@@ -142,7 +142,12 @@ export async function fetchGuarded(
         throw new UrlFetchError('too-large', `Refused: the body exceeds ${maxBytes} bytes`);
       }
       const body = await readCapped(response.body, maxBytes);
-      return { url: current.url.href, status: response.status, ...parseContentType(response.contentType), body };
+      return {
+        url: current.url.href,
+        status: response.status,
+        ...parseContentType(response.contentType),
+        body,
+      };
     }
   } catch (error) {
     if (error instanceof UrlRefusedError || error instanceof UrlFetchError) throw error;

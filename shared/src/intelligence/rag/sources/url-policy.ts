@@ -41,7 +41,15 @@ export class UrlRefusedError extends Error {
 const defaultAllowPort = (port: number) => port === 80 || port === 443 || (port >= 1024 && port <= 65535);
 
 // Names that resolve to the machine itself or to a private network by convention.
-const INTERNAL_SUFFIXES = ['.localhost', '.local', '.localdomain', '.internal', '.home.arpa', '.lan', '.intranet'];
+const INTERNAL_SUFFIXES = [
+  '.localhost',
+  '.local',
+  '.localdomain',
+  '.internal',
+  '.home.arpa',
+  '.lan',
+  '.intranet',
+];
 
 /** Whether `address` may be connected to under `policy`. */
 export function addressAllowed(
@@ -54,7 +62,7 @@ export function addressAllowed(
     return { allowed: true };
   }
   const via = classification.embedded
-    ? ` (${classification.embedded.address} inside an ${classification.embedded.via} address)`
+    ? ` (it carries ${classification.embedded.address}, ${classification.embedded.via} form)`
     : '';
   return {
     allowed: false,
