@@ -1,11 +1,18 @@
 export { agents } from './agents.ts';
 export { apiKeys } from './api-keys.ts';
+export { approvals } from './approvals.ts';
 export { auditLog } from './audit-log.ts';
+export { conversationEvents } from './conversation-events.ts';
+export { conversations } from './conversations.ts';
 export { documentChunks } from './document-chunks.ts';
 export { documents } from './documents.ts';
+export { flowVersions } from './flow-versions.ts';
+export { flows } from './flows.ts';
+export { handoffs } from './handoffs.ts';
 export { intents } from './intents.ts';
 export { knowledgeBases } from './knowledge-bases.ts';
 export { memberships } from './memberships.ts';
+export { messages } from './messages.ts';
 export { modelCalls } from './model-calls.ts';
 export { modelProviders } from './model-providers.ts';
 export { outbox } from './outbox.ts';
@@ -13,6 +20,7 @@ export { processedEvents } from './processed-events.ts';
 export { refreshTokens } from './refresh-tokens.ts';
 export { secrets } from './secrets.ts';
 export { tenants } from './tenants.ts';
+export { testRuns, testSuites } from './test-suites.ts';
 export { users } from './users.ts';
 
 /** Tables that carry `tenant_id` and are guarded by forced row-level security. */
@@ -31,4 +39,13 @@ export const TENANT_TABLES = [
   'model_providers',
   'intents',
   'model_calls',
+  'flows',
+  'flow_versions',
+  'conversations',
+  'messages',
+  'conversation_events',
+  'approvals',
+  'handoffs',
+  'test_suites',
+  'test_runs',
 ] as const;

@@ -18,6 +18,15 @@ export const ID_PREFIXES = {
   modelProvider: 'mpr',
   intent: 'itn',
   modelCall: 'mca',
+  flow: 'flw',
+  flowVersion: 'fvr',
+  conversation: 'cnv',
+  message: 'msg',
+  conversationEvent: 'cev',
+  approval: 'apr',
+  handoff: 'hnd',
+  testSuite: 'tsu',
+  testRun: 'trn',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -150,6 +150,33 @@ export async function seedTwoTenants(owner: Query): Promise<Fixture> {
     await owner(
       `insert into model_calls (id, tenant_id, provider, model, price_version, outcome) values (${quote(newId('modelCall'))}, ${t}, 'offline', 'm', 'v1', 'ok')`,
     );
+    const flow = quote(newId('flow'));
+    const conversation = quote(newId('conversation'));
+    await owner(`insert into flows (id, tenant_id, name, draft) values (${flow}, ${t}, 'f', '{}')`);
+    await owner(
+      `insert into flow_versions (id, tenant_id, flow_id, version, definition, content_hash) values (${quote(newId('flowVersion'))}, ${t}, ${flow}, 1, '{}', 'h')`,
+    );
+    await owner(
+      `insert into conversations (id, tenant_id, agent_id, channel) values (${conversation}, ${t}, ${g}, 'chat')`,
+    );
+    await owner(
+      `insert into messages (id, tenant_id, conversation_id, seq, role, content) values (${quote(newId('message'))}, ${t}, ${conversation}, 1, 'user', 'hi')`,
+    );
+    await owner(
+      `insert into conversation_events (id, tenant_id, conversation_id, type) values (${quote(newId('conversationEvent'))}, ${t}, ${conversation}, 'turn-start')`,
+    );
+    await owner(
+      `insert into approvals (id, tenant_id, conversation_id, agent_id, node_id, action) values (${quote(newId('approval'))}, ${t}, ${conversation}, ${g}, 'n', 'refund')`,
+    );
+    await owner(
+      `insert into handoffs (id, tenant_id, conversation_id, agent_id, reason) values (${quote(newId('handoff'))}, ${t}, ${conversation}, ${g}, 'asked')`,
+    );
+    await owner(
+      `insert into test_suites (id, tenant_id, agent_id, name) values (${quote(newId('testSuite'))}, ${t}, ${g}, 's')`,
+    );
+    await owner(
+      `insert into test_runs (id, tenant_id, agent_id, target, status) values (${quote(newId('testRun'))}, ${t}, ${g}, 'draft', 'passed')`,
+    );
     return rows;
   };
   const platformAdminId = newId('user');
