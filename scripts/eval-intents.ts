@@ -12,16 +12,17 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+// The evaluation modules only (no database drivers): the command starts fast and runs offline.
 import {
   crossValidateLocal,
-  DEFAULT_INTENT_THRESHOLD,
   evaluatePredictions,
   fitConfidenceCalibration,
-  formatEvaluationReport,
   type IntentPrediction,
   type LabelledUtterance,
   parseLabelledSet,
-} from '@lumay/shared';
+} from '../shared/src/intelligence/intent/evaluation.ts';
+import { formatEvaluationReport } from '../shared/src/intelligence/intent/evaluation-report.ts';
+import { DEFAULT_INTENT_THRESHOLD } from '../shared/src/intelligence/intent/local-classifier.ts';
 
 const USAGE =
   'usage: npm run eval:intents -- <labelled.jsonl|labelled.csv> [--folds N] [--threshold 0..1] [--calibrate] [--json]\n' +

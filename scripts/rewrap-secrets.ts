@@ -20,7 +20,9 @@ import {
 } from '@lumay/shared';
 import { createPgliteDatabase, createPostgresOwner } from '@lumay/shared/node';
 
-async function open(dataDir: string | undefined): Promise<{ db: Database; owner: OwnerQuery; close: () => Promise<void> }> {
+async function open(
+  dataDir: string | undefined,
+): Promise<{ db: Database; owner: OwnerQuery; close: () => Promise<void> }> {
   const url = process.env.DATABASE_URL;
   if (url && !dataDir) {
     const db = createPostgresDatabase({ url, max: 2 });
@@ -42,7 +44,9 @@ async function main(): Promise<number> {
   const { values } = parseArgs({ options: { tenant: { type: 'string' }, 'data-dir': { type: 'string' } } });
   const spec = process.env.LUMAY_SECRETS_KEYS;
   if (!spec) {
-    console.error('LUMAY_SECRETS_KEYS must list the KEKs, e.g. 1:<base64 32 bytes>,2:<base64 32 bytes> (newest = primary)');
+    console.error(
+      'LUMAY_SECRETS_KEYS must list the KEKs, e.g. 1:<base64 32 bytes>,2:<base64 32 bytes> (newest = primary)',
+    );
     return 2;
   }
   const keyring = await createSecretKeyring(spec);

@@ -1,10 +1,22 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crossValidateLocal, DEFAULT_INTENT_THRESHOLD, parseLabelledSet } from '@lumay/shared';
+import { serve } from '@hono/node-server';
+import {
+  createLocalIntentClassifier,
+  crossValidateLocal,
+  DEFAULT_INTENT_THRESHOLD,
+  definitionsFrom,
+  parseLabelledSet,
+} from '@lumay/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../../workers/src/app.ts';
+import { createAppTarget } from '../../support/app-target.ts';
+import { client, createTenant, loginAdmin } from '../../support/client.ts';
+import { startOpenAIServer } from '../../support/llm-servers/openai-server.ts';
 
 /*
  * `npm run eval:intents` on the shipped benchmark: the numbers it prints are computed from the data
@@ -143,5 +155,70 @@ describe('npm run eval:intents', () => {
     const bad = await run([badPath]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('line 2');
+  });
+
+  it('evaluates an agent through the API with --agent: local answers, the rest through its LLM', async () => {
+    const items = parseLabelledSet(await readFile(join(ROOT, SAMPLE), 'utf8'), 'jsonl');
+    const openai = await startOpenAIServer({ apiKey: 'sk-test-eval-5dXwRk2P9qTz' });
+    const target = await createAppTarget('pglite');
+    const app = buildApp(target.deps);
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
+    try {
+      const api = client(target);
+      const owner = await createTenant(api, await loginAdmin(api), 'eval-agent');
+      const provider = await api.post(
+        '/v1/model-providers',
+        {
+          name: 'OpenAI',
+          provider: 'openai',
+          baseUrl: `${openai.baseUrl}/v1`,
+          defaultModel: 'gpt-4o-mini',
+          apiKey: 'sk-test-eval-5dXwRk2P9qTz',
+        },
+        { token: owner.token },
+      );
+      const agent = await api.post(
+        '/v1/agents',
+        { name: 'Eval', config: { llm: { providerId: provider.body.id } } },
+        { token: owner.token },
+      );
+      const definitions = definitionsFrom(items);
+      for (const definition of definitions) {
+        const created = await api.post(`/v1/agents/${agent.body.id}/intents`, definition, {
+          token: owner.token,
+        });
+        expect(created.status, created.text).toBe(201);
+      }
+      const result = await run([
+        SAMPLE,
+        '--json',
+        '--agent',
+        agent.body.id,
+        '--api',
+        `http://127.0.0.1:${port}`,
+        '--token',
+        owner.token,
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout);
+      expect(report.total).toBe(items.length);
+      // Exactly the utterances the agent's local classifier is unsure about went to the model.
+      const local = createLocalIntentClassifier(definitions);
+      const unsure = items.filter(
+        (item) => local.classify(item.text).confidence < DEFAULT_INTENT_THRESHOLD,
+      ).length;
+      expect(openai.requests).toHaveLength(unsure);
+      expect(report.accuracy).toBeCloseTo(report.correct / report.total, 10);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await target.close();
+      await openai.close();
+    }
   });
 });

@@ -10,7 +10,9 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const KEY_ONE = generateSecretKeysSpec(1);
 const KEY_TWO = generateSecretKeysSpec(2);
 
-function rewrap(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function rewrap(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['scripts/rewrap-secrets.ts'], {
       cwd: ROOT,
@@ -41,7 +43,10 @@ describe('scripts/rewrap-secrets.ts against Postgres', () => {
 
   it('moves every tenant to the new KEK, after which the old key can go', async () => {
     const adminToken = await loginAdmin(api);
-    const tenants = [await createTenant(api, adminToken, 'cli-a'), await createTenant(api, adminToken, 'cli-b')];
+    const tenants = [
+      await createTenant(api, adminToken, 'cli-a'),
+      await createTenant(api, adminToken, 'cli-b'),
+    ];
     const keys = ['sk-cli-aaaaaaaaaaaaaaaaaaaa', 'sk-cli-bbbbbbbbbbbbbbbbbbbb'];
     const ids: string[] = [];
     for (const [index, tenant] of tenants.entries()) {
@@ -69,16 +74,18 @@ describe('scripts/rewrap-secrets.ts against Postgres', () => {
       .map((line) => JSON.parse(line));
     const ours = reports.filter((report) => tenants.some((tenant) => tenant.tenantId === report.tenantId));
     expect(ours).toHaveLength(2);
-    for (const report of ours) expect(report).toMatchObject({ primaryVersion: 2, rewrapped: 1, unavailable: [] });
+    for (const report of ours)
+      expect(report).toMatchObject({ primaryVersion: 2, rewrapped: 1, unavailable: [] });
     expect(result.stdout + result.stderr).not.toContain(keys[0]);
 
     const versions = await target.owner<{ kek_version: number }>('select distinct kek_version from secrets');
     expect(versions).toEqual([{ kek_version: 2 }]);
     const onlyNew = createSecretService(target.db, await createSecretKeyring(KEY_TWO));
     for (const [index, tenant] of tenants.entries()) {
-      const [row] = await target.owner<{ secret_id: string }>('select secret_id from model_providers where id = $1', [
-        ids[index],
-      ]);
+      const [row] = await target.owner<{ secret_id: string }>(
+        'select secret_id from model_providers where id = $1',
+        [ids[index]],
+      );
       const context = {
         tenantId: tenant.tenantId,
         actor: { type: 'system' as const, id: 'test' },

@@ -84,6 +84,7 @@ const complete = createRoute({
   responses: { 200: jsonResponse('The answer', CompletionSchema), ...standardErrors },
 });
 
+/** `POST /v1/agents/{id}/complete`: one answer through the agent's configured models. */
 export function registerAgentCompletionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(complete, async (c) => {
     const services = c.get('services');

@@ -78,6 +78,7 @@ function queryError(message: string): AppError {
   });
 }
 
+/** `GET /v1/costs`: model tokens and cost over a period. */
 export function registerCostRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(summary, async (c) => {
     const query = c.req.valid('query');

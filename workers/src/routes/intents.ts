@@ -140,6 +140,7 @@ const remove = createRoute({
   responses: { 204: { description: 'Deleted' }, ...standardErrors },
 });
 
+/** An agent's intents (`/v1/agents/{id}/intents`, `/v1/intents/{id}`) and classification. */
 export function registerIntentRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) =>
     c.json({ data: await c.get('services').intents.list(requestContextOf(c), c.req.valid('param').id) }, 200),

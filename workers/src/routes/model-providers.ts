@@ -178,6 +178,7 @@ const test = createRoute({
   },
 });
 
+/** `/v1/model-providers`: CRUD and the connection test. */
 export function registerModelProviderRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) =>
     c.json(await c.get('services').modelProviders.list(requestContextOf(c), c.req.valid('query')), 200),

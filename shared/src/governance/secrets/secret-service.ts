@@ -43,6 +43,7 @@ export interface RewrapReport {
 const LAST_FOUR_MIN_LENGTH = 16;
 const REWRAP_BATCH_SIZE = 100;
 
+/** The shareable view of a secret row (no sealed columns). */
 export function toSecretView(row: SecretRow): SecretView {
   return {
     id: row.id,

@@ -17,11 +17,7 @@ export type {
   IntentClassificationDeps,
   IntentClassificationService,
 } from './intent-classification.ts';
-export {
-  createIntentClassificationService,
-  DEFAULT_INTENT_THRESHOLD,
-  intentThresholdOf,
-} from './intent-classification.ts';
+export { createIntentClassificationService, intentThresholdOf } from './intent-classification.ts';
 export type { IntentInput, IntentService, IntentView } from './intent-service.ts';
 export { createIntentService, MAX_INTENTS_PER_AGENT, toIntentView } from './intent-service.ts';
 export type {
@@ -34,5 +30,6 @@ export {
   CONFIDENCE_CALIBRATION,
   calibratedConfidence,
   createLocalIntentClassifier,
+  DEFAULT_INTENT_THRESHOLD,
   NO_INTENT,
 } from './local-classifier.ts';

@@ -13,15 +13,12 @@ import {
 } from '../llm/index.ts';
 import { type AgentModelSource, type ModelEndpointPolicy, resolveAgentModels } from '../models/index.ts';
 import type { IntentService } from './intent-service.ts';
-import { createLocalIntentClassifier, type IntentDefinition, NO_INTENT } from './local-classifier.ts';
-
-/**
- * Local answers at or above this confidence are returned without asking a model. On the shipped
- * benchmark (5-fold cross-validation) 0.7 answers 54% of utterances locally, 95% of them right
- * (0.6: 62% at 90%); see docs/decisions/0016-intent-classification.md. Agents may set
- * `config.intents.threshold`.
- */
-export const DEFAULT_INTENT_THRESHOLD = 0.7;
+import {
+  createLocalIntentClassifier,
+  DEFAULT_INTENT_THRESHOLD,
+  type IntentDefinition,
+  NO_INTENT,
+} from './local-classifier.ts';
 
 /** A classification: the intent (or `none`), how sure, and who decided. */
 export interface IntentClassification {

@@ -27,6 +27,7 @@ export interface IntentInput {
 /** At most this many intents per agent (each becomes an option of the LLM classifier's enum). */
 export const MAX_INTENTS_PER_AGENT = 100;
 
+/** The API view of an intent row. */
 export function toIntentView(row: IntentRow): IntentView {
   return {
     id: row.id,

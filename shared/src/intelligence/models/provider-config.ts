@@ -9,6 +9,7 @@ import type { ModelProviderConfig, ModelProviderName } from '../llm/index.ts';
  * configuration object, with the key decrypted at call time and never kept.
  */
 
+/** A stored `model_providers` row. */
 export type ModelProviderRow = typeof tables.modelProviders.$inferSelect;
 
 /** Provider-specific options stored in `settings`. */

@@ -48,6 +48,7 @@ export interface ModelProviderDeps {
   readonly endpointPolicy: ModelEndpointPolicy;
 }
 
+/** The API view of a provider row; `lastFour` comes from its secret. */
 export function toModelProviderView(row: ModelProviderRow, lastFour: string | null): ModelProviderView {
   return {
     id: row.id,
@@ -78,7 +79,7 @@ function invalid(message: string, reason: string): AppError {
 /** The provider kinds' rules: what a base URL and a key mean for each. */
 async function validateShape(
   provider: ModelProviderName,
-  fields: { baseUrl: string | null; hasApiKey: boolean; creating: boolean },
+  fields: { baseUrl: string | null; hasApiKey: boolean; creating: boolean; baseUrlChanged: boolean },
   policy: ModelEndpointPolicy,
 ): Promise<void> {
   if (provider === 'offline') {
@@ -96,7 +97,8 @@ async function validateShape(
   if (fields.creating && provider !== 'openai-compatible' && !fields.hasApiKey) {
     throw invalid(`The ${provider} provider needs an apiKey`, 'api_key_required');
   }
-  if (fields.baseUrl !== null) await checkModelEndpoint(fields.baseUrl, policy);
+  // A stored URL is checked again at call time; an update that leaves it alone is not refused here.
+  if (fields.baseUrl !== null && fields.baseUrlChanged) await checkModelEndpoint(fields.baseUrl, policy);
 }
 
 async function findView(tx: Tx, id: string): Promise<{ row: ModelProviderRow; view: ModelProviderView }> {
@@ -121,7 +123,7 @@ export function createModelProviderService(deps: ModelProviderDeps) {
       const baseUrl = input.baseUrl ?? null;
       await validateShape(
         input.provider,
-        { baseUrl, hasApiKey: input.apiKey !== undefined, creating: true },
+        { baseUrl, hasApiKey: input.apiKey !== undefined, creating: true, baseUrlChanged: true },
         deps.endpointPolicy,
       );
       return db.withTenant(scopeOf(context), async (tx) => {
@@ -188,7 +190,7 @@ export function createModelProviderService(deps: ModelProviderDeps) {
         const hasApiKey = patch.apiKey !== undefined ? patch.apiKey !== null : before.row.secretId !== null;
         await validateShape(
           before.row.provider,
-          { baseUrl, hasApiKey, creating: false },
+          { baseUrl, hasApiKey, creating: false, baseUrlChanged: patch.baseUrl !== undefined },
           deps.endpointPolicy,
         );
         let secretId = before.row.secretId;

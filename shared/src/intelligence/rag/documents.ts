@@ -1,14 +1,14 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
-import { AppError, isAppError, newId, sha256Hex, utf8 } from '../../core/index.ts';
+import { AppError, isAppError, newId } from '../../core/index.ts';
 import { appendAudit, type RequestContext } from '../../governance/index.ts';
 import { type Database, enqueueEvent, type Tx, tables } from '../../platform/index.ts';
 import type { ModelRegistry } from '../llm/index.ts';
 import { hasVectorColumn, insertChunks } from './chunk-store.ts';
 import type { ChunkingOptions } from './chunking.ts';
+import { DEFAULT_INLINE_MAX_BYTES, type DocumentInput, prepareSubmission } from './document-input.ts';
 import { embedAll, resolveEmbeddingModel } from './embedding-config.ts';
-import { decodeBase64, embeddingText, prepareDocument, sha256OfBytes } from './indexing.ts';
-import { normaliseText, titleFromText } from './parsing/parsed-document.ts';
-import { checkUrl, type UrlPolicy, UrlRefusedError } from './sources/url-policy.ts';
+import { embeddingText, prepareDocument } from './indexing.ts';
+import type { UrlPolicy } from './sources/url-policy.ts';
 import {
   type DocumentRow,
   type DocumentStatus,
@@ -18,12 +18,6 @@ import {
   scopeOf,
   toDocumentView,
 } from './views.ts';
-
-/** A document to ingest: inline content, a base64 PDF, or a URL fetched in the background. */
-export type DocumentInput =
-  | { type: 'text' | 'markdown' | 'html'; content: string; title?: string | undefined }
-  | { type: 'pdf'; contentBase64: string; title?: string | undefined }
-  | { type: 'url'; url: string; title?: string | undefined };
 
 /** `created`: indexed inline; `queued`: left to the ingest consumer; `existing`: same content hash. */
 export interface IngestResult {
@@ -38,88 +32,6 @@ export interface DocumentServiceOptions {
   /** What URLs may name (checked again, with DNS, by the fetcher). Default: public hosts only. */
   readonly urlPolicy?: UrlPolicy;
   readonly chunking?: ChunkingOptions;
-}
-
-export const DEFAULT_INLINE_MAX_BYTES = 64 * 1024;
-
-const MIME_TYPES = {
-  text: 'text/plain',
-  markdown: 'text/markdown',
-  html: 'text/html',
-  pdf: 'application/pdf',
-};
-
-interface Prepared {
-  sourceType: DocumentRow['sourceType'];
-  hash: string;
-  byteSize: number;
-  title: string;
-  autoTitle: boolean;
-  sourceUri: string | null;
-  mimeType: string | null;
-  /** Stored for the consumer when the ingest is queued (text, or base64 for PDFs). */
-  pending: string | null;
-  /** Text content indexed inline. */
-  inline: string | null;
-}
-
-async function prepare(input: DocumentInput, inlineMaxBytes: number, policy: UrlPolicy): Promise<Prepared> {
-  const given = input.title?.trim() || null;
-  if (input.type === 'url') {
-    let href: string;
-    try {
-      href = checkUrl(input.url, policy).url.href;
-    } catch (error) {
-      if (error instanceof UrlRefusedError)
-        throw new AppError('bad_request', error.message, { details: { reason: error.reason } });
-      throw error;
-    }
-    return {
-      sourceType: 'url',
-      hash: await sha256Hex(`url:${href}`),
-      byteSize: 0,
-      title: given ?? href,
-      autoTitle: given === null,
-      sourceUri: href,
-      mimeType: null,
-      pending: null,
-      inline: null,
-    };
-  }
-  if (input.type === 'pdf') {
-    const bytes = decodeBase64(input.contentBase64);
-    if (!bytes || bytes.length === 0)
-      throw new AppError('validation_failed', 'contentBase64 is not valid base64');
-    if (new TextDecoder().decode(bytes.subarray(0, 5)) !== '%PDF-') {
-      throw new AppError('unsupported_media_type', 'contentBase64 does not hold a PDF file');
-    }
-    return {
-      sourceType: 'pdf',
-      hash: await sha256OfBytes(bytes),
-      byteSize: bytes.length,
-      title: given ?? 'Untitled PDF',
-      autoTitle: given === null,
-      sourceUri: null,
-      mimeType: MIME_TYPES.pdf,
-      pending: input.contentBase64,
-      inline: null,
-    };
-  }
-  const content = normaliseText(input.content).trim();
-  if (content.trim() === '') throw new AppError('validation_failed', 'content is empty');
-  const byteSize = utf8(content).length;
-  const inline = byteSize <= inlineMaxBytes;
-  return {
-    sourceType: input.type,
-    hash: await sha256Hex(content),
-    byteSize,
-    title: given ?? titleFromText(content) ?? 'Untitled',
-    autoTitle: given === null,
-    sourceUri: null,
-    mimeType: MIME_TYPES[input.type],
-    pending: inline ? null : content,
-    inline: inline ? content : null,
-  };
 }
 
 async function findByHash(tx: Tx, knowledgeBaseId: string, hash: string): Promise<DocumentRow | undefined> {
@@ -162,7 +74,7 @@ export function createDocumentService(
     knowledgeBaseId: string,
     input: DocumentInput,
   ): Promise<IngestResult> {
-    const prepared = await prepare(input, inlineMaxBytes, policy);
+    const prepared = await prepareSubmission(input, inlineMaxBytes, policy);
     const base = await db.withTenant(scopeOf(context), (tx) => findKnowledgeBase(tx, knowledgeBaseId));
     // Parsing and embedding (possibly a network call) happen before the transaction opens.
     const indexed =
@@ -260,7 +172,7 @@ export function createDocumentService(
       } catch (error) {
         // Two identical submissions at once: the loser of the unique (kb, hash) race returns the winner's document.
         if (!isAppError(error) || error.code !== 'conflict') throw error;
-        const prepared = await prepare(input, inlineMaxBytes, policy);
+        const prepared = await prepareSubmission(input, inlineMaxBytes, policy);
         const existing = await db.withTenant(scopeOf(context), (tx) =>
           findByHash(tx, knowledgeBaseId, prepared.hash),
         );

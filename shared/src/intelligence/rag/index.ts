@@ -8,8 +8,10 @@ export type { ChunkingOptions, DocumentChunk } from './chunking.ts';
 export { chunkDocument, DEFAULT_CHUNKING, estimateTokens } from './chunking.ts';
 export type { CitedContext, NumberedCitation } from './cited-context.ts';
 export { CITED_CONTEXT_RULES, citationsInAnswer, formatCitedContext } from './cited-context.ts';
-export type { DocumentInput, DocumentService, DocumentServiceOptions, IngestResult } from './documents.ts';
-export { createDocumentService, DEFAULT_INLINE_MAX_BYTES } from './documents.ts';
+export type { DocumentInput } from './document-input.ts';
+export { DEFAULT_INLINE_MAX_BYTES } from './document-input.ts';
+export type { DocumentService, DocumentServiceOptions, IngestResult } from './documents.ts';
+export { createDocumentService } from './documents.ts';
 export type {
   KnowledgeBaseEmbedding,
   KnowledgeEmbeddingInput,
