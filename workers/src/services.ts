@@ -16,11 +16,13 @@ import {
   type TokenService,
 } from '@lumay/shared';
 import { createModelServices, type ModelDeps } from './model-services.ts';
+import { createOrchestrationServices, type OrchestrationDeps } from './orchestration-services.ts';
 
 export type { ModelDeps } from './model-services.ts';
+export type { OrchestrationDeps } from './orchestration-services.ts';
 
 /** What a composition root (edge, node, embedded) hands to `buildApp` (model deps: see model-services.ts). */
-export interface AppDeps extends ModelDeps {
+export interface AppDeps extends ModelDeps, OrchestrationDeps {
   db: Database;
   cache: Cache;
   bus: EventBus;
@@ -39,6 +41,9 @@ export interface AppDeps extends ModelDeps {
 
 export function createServices(deps: AppDeps) {
   const rateLimiter = deps.rateLimiter ?? createRateLimiter(deps.cache);
+  const agents = createAgentService(deps.db, deps.cache);
+  const knowledge = createKnowledgeServices(deps.db, { registry: deps.modelRegistry, ...deps.knowledge });
+  const models = createModelServices(deps);
   return {
     deps,
     sessions: createSessionService({
@@ -51,10 +56,11 @@ export function createServices(deps: AppDeps) {
     apiKeys: createApiKeyService(deps.db, deps.cache),
     members: createMemberService(deps.db, deps.passwords, deps.cache),
     tenants: createTenantService(deps.db, deps.passwords),
-    agents: createAgentService(deps.db, deps.cache),
+    agents,
     audit: createAuditService(deps.db),
-    knowledge: createKnowledgeServices(deps.db, { registry: deps.modelRegistry, ...deps.knowledge }),
-    ...createModelServices(deps),
+    knowledge,
+    ...models,
+    ...createOrchestrationServices(deps, { agents, knowledge, ...models }),
   };
 }
 

@@ -215,6 +215,26 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])(
       expect(failed).toEqual([{ outcome: 'error' }]);
     });
 
+    it('answers 503 when every model fails, without echoing the key the vendor quoted', async () => {
+      // The OpenAI fixture's 401 quotes the key it was sent ("Incorrect API key provided: sk-wrong.").
+      const quoted = await api.post(
+        '/v1/model-providers',
+        {
+          name: 'Quoted',
+          provider: 'openai',
+          baseUrl: `${servers[0]?.baseUrl}/v1`,
+          defaultModel: 'gpt-4o-mini',
+          apiKey: 'sk-wrong',
+        },
+        { token: owner.token },
+      );
+      await reconfigure({ providerId: quoted.body.id });
+      const failed = await complete({ messages: [QUESTION] });
+      expectError(failed, 503, 'service_unavailable');
+      expect(failed.text).not.toContain('sk-wrong');
+      expect(failed.body.error.message).toContain('[redacted]');
+    });
+
     it('answers 409 for a deleted or unknown provider and 400 for unusable requests', async () => {
       const doomed = await api.post(
         '/v1/model-providers',

@@ -105,7 +105,7 @@ export function createAgentCompletionService(deps: AgentCompletionDeps) {
       input: AgentCompletionInput,
     ): Promise<AgentCompletionResult> {
       const schema = input.responseSchema ? responseSchemaFromJson(input.responseSchema) : undefined;
-      const { models, entries } = await resolveAgentModels(
+      const { models, entries, redact } = await resolveAgentModels(
         deps.db,
         deps.secrets,
         deps.registry,
@@ -146,6 +146,12 @@ export function createAgentCompletionService(deps: AgentCompletionDeps) {
         } else {
           response = await generateText(common);
         }
+      } catch (error) {
+        if (error instanceof Error) {
+          error.message = redact(error.message);
+          if (error.stack) error.stack = redact(error.stack);
+        }
+        throw error;
       } finally {
         await recorder.flush();
       }

@@ -4,7 +4,7 @@ import type { RequestContext, SecretService } from '../../governance/index.ts';
 import type { Database } from '../../platform/index.ts';
 import { type LanguageModel, MODEL_PROVIDERS, type ModelRegistry } from '../llm/index.ts';
 import { checkModelEndpoint, type ModelEndpointPolicy } from './endpoint-policy.ts';
-import { loadProvider, modelFor, toRegistryConfig } from './provider-config.ts';
+import { loadProvider, modelFor, scrubSecret, toRegistryConfig } from './provider-config.ts';
 
 /*
  * How an agent names its models, in `config.llm`:
@@ -52,6 +52,8 @@ export interface ResolvedModelEntry {
 export interface ResolvedAgentModels {
   readonly models: readonly LanguageModel[];
   readonly entries: readonly ResolvedModelEntry[];
+  /** Removes the chain's decrypted keys from a text (vendor error messages can quote them). */
+  readonly redact: (text: string) => string;
 }
 
 /** An agent's model configuration cannot be used as it stands (the request itself was fine). */
@@ -164,5 +166,13 @@ export async function resolveAgentModels(
       });
     }
   }
-  return { models, entries: configs.map((item) => item.entry) };
+  const keys = configs.flatMap(({ config: modelConfig }) => {
+    const apiKey = (modelConfig as { apiKey?: unknown }).apiKey;
+    return typeof apiKey === 'string' ? [apiKey] : [];
+  });
+  return {
+    models,
+    entries: configs.map((item) => item.entry),
+    redact: (text) => keys.reduce((scrubbed, key) => scrubSecret(scrubbed, key), text),
+  };
 }

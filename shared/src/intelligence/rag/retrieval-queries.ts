@@ -11,7 +11,7 @@ export interface Candidate {
 /** How vector similarity was computed for a query. */
 export type VectorStrategy = 'pgvector' | 'exact-scan' | 'lexical-candidates';
 
-/** Which rows a retriever may see: the knowledge base's chunks of documents that are ready. */
+/** Which rows a retriever may see: the knowledge base's chunks (readiness is checked on the few winners). */
 export interface RetrievalScope {
   readonly tenantId: string;
   readonly knowledgeBaseId: string;
@@ -19,8 +19,7 @@ export interface RetrievalScope {
 
 // The tenant filter repeats what RLS enforces (defence in depth, and it lets the planner use the index).
 const inScope = (scope: RetrievalScope): SQL =>
-  sql`c.tenant_id = ${scope.tenantId} and c.knowledge_base_id = ${scope.knowledgeBaseId}
-    and exists (select 1 from documents d where d.id = c.document_id and d.status = 'ready')`;
+  sql`c.tenant_id = ${scope.tenantId} and c.knowledge_base_id = ${scope.knowledgeBaseId}`;
 
 /**
  * Terms of the query: `all_terms` honours web-search syntax (quotes, `or`, `-`) and requires every
@@ -53,36 +52,40 @@ export async function lexicalCandidates(
   return rows.map((row) => ({ id: row.id, score: Number(row.score) }));
 }
 
-/** Chunks with an embedding in the scope (decides exact scan versus candidate re-ranking). */
-export async function embeddedChunkCount(tx: Tx, scope: RetrievalScope): Promise<number> {
+/** Whether the scope holds more than `limit` embedded chunks (counts no further than that). */
+export async function embeddedChunksExceed(tx: Tx, scope: RetrievalScope, limit: number): Promise<boolean> {
   const [row] = rowsOf<{ count: number | string }>(
-    await tx.execute(sql`select count(*) as count from document_chunks c
-      where c.tenant_id = ${scope.tenantId} and c.knowledge_base_id = ${scope.knowledgeBaseId}
-      and c.embedding_array is not null`),
+    await tx.execute(sql`select count(*) as count from (select 1 from document_chunks c
+      where ${inScope(scope)} and c.embedding_array is not null limit ${limit + 1}) s`),
   );
-  return Number(row?.count ?? 0);
+  return Number(row?.count ?? 0) > limit;
 }
 
+/** Where vector similarity is computed: pgvector, an exact scan, or a given candidate set. */
+export type VectorSource =
+  | { kind: 'pgvector' }
+  | { kind: 'exact-scan' }
+  | { kind: 'candidates'; ids: readonly string[] };
+
 /**
- * Vector candidates by cosine similarity (vectors are stored and queried at unit length).
+ * Vector candidates by cosine similarity (vectors are stored and queried at unit length); only
+ * positive similarities count.
  * - `pgvector`: `<=>` on the `embedding` column, computed in C by the extension.
  * - `exact-scan` (no pgvector): the dot product over `embedding_array` for every chunk of the
  *   knowledge base, in SQL; exact, linear in the knowledge base's size.
- * - `lexical-candidates` (no pgvector, large knowledge base): the same dot product over the
- *   `candidateLimit` best any-term full-text matches only, so latency stays bounded; recall is that
- *   of the candidate set.
+ * - `candidates` (no pgvector, large knowledge base): the same dot product over the given chunk
+ *   ids only (the best full-text matches), so latency stays bounded; recall is that of the set.
  */
 export async function vectorCandidates(
   tx: Tx,
   scope: RetrievalScope,
   vector: readonly number[],
   limit: number,
-  strategy: VectorStrategy,
-  lexical: { query: string; candidateLimit: number },
+  source: VectorSource,
 ): Promise<Candidate[]> {
   const literal = vectorText(vector);
   let statement: SQL;
-  if (strategy === 'pgvector') {
+  if (source.kind === 'pgvector') {
     statement = sql`
       select c.id, 1 - (c.embedding <=> ${literal}::real[]::vector) as score
       from document_chunks c
@@ -91,18 +94,15 @@ export async function vectorCandidates(
       order by c.embedding <=> ${literal}::real[]::vector, c.id
       limit ${limit}`;
   } else {
-    const candidates =
-      strategy === 'lexical-candidates'
-        ? sql`and c.id in (select c.id from document_chunks c, ${termsOf(lexical.query)}
-            where ${inScope(scope)} and c.search @@ q.any_terms
-            order by ts_rank_cd(c.search, q.any_terms, 32) desc limit ${lexical.candidateLimit})`
-        : sql``;
+    if (source.kind === 'candidates' && source.ids.length === 0) return [];
+    const restrict =
+      source.kind === 'candidates' ? sql`and c.id = any(${sql.param([...source.ids])}::text[])` : sql``;
     statement = sql`
       select c.id, s.score
       from document_chunks c
       cross join lateral (select sum(a * b) as score from unnest(c.embedding_array, ${literal}::real[]) as t(a, b)) s
-      where ${inScope(scope)} and c.embedding_array is not null
-        and cardinality(c.embedding_array) = ${vector.length} and s.score > 0 ${candidates}
+      where ${inScope(scope)} ${restrict} and c.embedding_array is not null
+        and cardinality(c.embedding_array) = ${vector.length} and s.score > 0
       order by s.score desc, c.id
       limit ${limit}`;
   }
@@ -133,7 +133,7 @@ export async function loadChunks(
       select c.id, c.document_id, c.ordinal, c.heading, c.content, c.token_count, d.title, d.source_uri
       from document_chunks c join documents d on d.id = c.document_id
       where c.tenant_id = ${scope.tenantId} and c.knowledge_base_id = ${scope.knowledgeBaseId}
-        and c.id in (${sql.join(
+        and d.status = 'ready' and c.id in (${sql.join(
           ids.map((id) => sql`${id}`),
           sql`, `,
         )})`),

@@ -6,7 +6,7 @@ import { hasVectorColumn } from './chunk-store.ts';
 import { normalizeVector, resolveEmbeddingModel } from './embedding-config.ts';
 import {
   type Candidate,
-  embeddedChunkCount,
+  embeddedChunksExceed,
   lexicalCandidates,
   loadChunks,
   type VectorStrategy,
@@ -47,9 +47,9 @@ export interface RetrievalResult {
 }
 
 export interface RetrievalServiceOptions {
-  /** Without pgvector, knowledge bases up to this many embedded chunks are scanned exactly. Default 2,000. */
+  /** Without pgvector, knowledge bases up to this many embedded chunks are scanned exactly. Default 1,000. */
   readonly exactScanLimit?: number;
-  /** Without pgvector, beyond that: cosine over this many best full-text candidates. Default 1,000. */
+  /** Without pgvector, beyond that: cosine over this many best full-text candidates. Default 500. */
   readonly candidateLimit?: number;
   /** The reciprocal-rank-fusion constant. Default 60 (Cormack et al., 2009). */
   readonly rrfK?: number;
@@ -104,8 +104,8 @@ export function createRetrievalService(
   registry: ModelRegistry,
   options: RetrievalServiceOptions = {},
 ) {
-  const exactScanLimit = options.exactScanLimit ?? 2_000;
-  const candidateLimit = options.candidateLimit ?? 1_000;
+  const exactScanLimit = options.exactScanLimit ?? 1_000;
+  const candidateLimit = options.candidateLimit ?? 500;
   const rrfK = options.rrfK ?? 60;
 
   return {
@@ -130,20 +130,28 @@ export function createRetrievalService(
 
       return db.withTenant(scopeOf(context), async (tx) => {
         const scope = { tenantId: context.tenantId, knowledgeBaseId };
-        const lexical = mode === 'vector' ? [] : await lexicalCandidates(tx, scope, input.query, depth);
         let vectorStrategy: VectorStrategy | null = null;
-        let vector: Candidate[] = [];
         if (wantVector) {
           vectorStrategy = (await hasVectorColumn(db, tx))
             ? 'pgvector'
-            : (await embeddedChunkCount(tx, scope)) <= exactScanLimit
-              ? 'exact-scan'
-              : 'lexical-candidates';
+            : (await embeddedChunksExceed(tx, scope, exactScanLimit))
+              ? 'lexical-candidates'
+              : 'exact-scan';
+        }
+        let lexical: Candidate[] = [];
+        let vector: Candidate[] = [];
+        if (vectorStrategy === 'lexical-candidates') {
+          // One full-text pass serves both lists: its head is the lexical list, all of it the vector candidates.
+          const candidates = await lexicalCandidates(tx, scope, input.query, Math.max(depth, candidateLimit));
+          if (mode !== 'vector') lexical = candidates.slice(0, depth);
           if (queryVector) {
-            vector = await vectorCandidates(tx, scope, queryVector, depth, vectorStrategy, {
-              query: input.query,
-              candidateLimit,
-            });
+            const ids = candidates.map((candidate) => candidate.id);
+            vector = await vectorCandidates(tx, scope, queryVector, depth, { kind: 'candidates', ids });
+          }
+        } else {
+          if (mode !== 'vector') lexical = await lexicalCandidates(tx, scope, input.query, depth);
+          if (queryVector && vectorStrategy) {
+            vector = await vectorCandidates(tx, scope, queryVector, depth, { kind: vectorStrategy });
           }
         }
         const ranked: { id: string; score: number }[] =
@@ -154,12 +162,14 @@ export function createRetrievalService(
             : mode === 'lexical'
               ? lexical
               : vector;
-        const top = ranked.slice(0, topK);
+        // Chunks of documents that are not ready (still being indexed) are dropped here, so the
+        // candidate lists are read a little deeper than topK.
         const records = await loadChunks(
           tx,
           scope,
-          top.map((item) => item.id),
+          ranked.slice(0, topK * 2 + 10).map((item) => item.id),
         );
+        const top = ranked.filter((item) => records.has(item.id)).slice(0, topK);
         const rankIn = (list: Candidate[], id: string) => {
           const index = list.findIndex((item) => item.id === id);
           const hit = list[index];

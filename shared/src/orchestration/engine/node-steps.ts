@@ -80,7 +80,7 @@ export function runCollect(run: Run, node: NodeOf<'collect'>, draft: StepDraft):
   }
   const parsed = parseSlotValue(node, input.text || (input.digits ?? ''), run.deps.clock.now());
   if (parsed.ok) {
-    draft.state.slots[node.slot] = parsed.value as never;
+    draft.state.slots[node.slot] = parsed.value;
     delete draft.state.attempts[node.id];
     draft.state.cursor = node.next;
     draft.detail = { slot: node.slot, valid: true };

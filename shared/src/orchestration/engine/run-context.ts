@@ -47,6 +47,8 @@ export interface Run {
   revision: number;
   status: ConversationStatus;
   steps: number;
+  /** Why the run failed, once it has. */
+  error: { code: TurnErrorCode; message: string } | undefined;
 }
 
 /** A step in the making: a copy of the state plus everything the step will write. */
