@@ -197,6 +197,8 @@ export function createAgentService(db: Database, cache?: Cache) {
       await db.withTenant(scope(context), async (tx) => {
         const before = await findAgent(tx, id);
         await tx.delete(tables.agents).where(eq(tables.agents.id, id));
+        // Intents only make sense for their agent (conversations and transcripts are kept as history).
+        await tx.delete(tables.intents).where(eq(tables.intents.agentId, id));
         await appendAudit(tx, context, {
           action: 'agent.delete',
           resourceType: 'agent',
