@@ -1,5 +1,6 @@
 import {
   type Cache,
+  type Clock,
   createInProcessBus,
   createMemoryCache,
   createPostgresDatabase,
@@ -11,6 +12,7 @@ import {
   generateTokenKeys,
   type OwnerQuery,
   type TokenService,
+  type ToolRegistry,
 } from '@lumay/shared';
 import { createPgliteDatabase, createPostgresOwner } from '@lumay/shared/node';
 import { buildApp } from '../../workers/src/app.ts';
@@ -60,6 +62,10 @@ export interface AppTargetOptions {
   bus?: EventBus;
   bodyLimitBytes?: number;
   accessTokenTtlSeconds?: number;
+  /** The clock of approval expiry and turn leases (tests move time forward). */
+  clock?: Clock;
+  /** The tools flows call (default: the in-memory DEMO tools). */
+  tools?: ToolRegistry;
 }
 
 /**
@@ -110,6 +116,8 @@ export async function createAppTarget(
     secretsKeyring: await createSecretKeyring(secretsKeys),
     allowPrivateModelEndpoints: options.allowPrivateModelEndpoints ?? true,
     modelTimeoutMs: 10_000,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.tools ? { tools: options.tools } : {}),
   };
   const report = await seed(createServices(deps), db, owner, {
     adminEmail: ADMIN_EMAIL,

@@ -9,10 +9,16 @@ import { requestContext } from './middleware/request-context.ts';
 import { registerAgentCompletionRoutes } from './routes/agent-completions.ts';
 import { registerAgentRoutes } from './routes/agents.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
+import { registerApprovalRoutes } from './routes/approvals.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
+import { registerConversationRoutes } from './routes/conversations.ts';
 import { registerCostRoutes } from './routes/costs.ts';
 import { isDocumentUpload, registerDocumentRoutes } from './routes/documents.ts';
+import { registerFlowBuilderRoutes } from './routes/flow-builder.ts';
+import { registerFlowVersionRoutes } from './routes/flow-versions.ts';
+import { registerFlowRoutes } from './routes/flows.ts';
+import { registerHandoffRoutes } from './routes/handoffs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerIntentRoutes } from './routes/intents.ts';
 import { registerKnowledgeBaseRoutes } from './routes/knowledge-bases.ts';
@@ -63,6 +69,12 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerAuditRoutes(app);
   registerKnowledgeBaseRoutes(app);
   registerDocumentRoutes(app);
+  registerFlowBuilderRoutes(app);
+  registerFlowRoutes(app);
+  registerFlowVersionRoutes(app);
+  registerConversationRoutes(app);
+  registerApprovalRoutes(app);
+  registerHandoffRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -1,5 +1,6 @@
 import { type ServerType, serve } from '@hono/node-server';
 import {
+  createApprovalSweeper,
   createInProcessBus,
   createMemoryCache,
   createModelRegistry,
@@ -34,6 +35,8 @@ import { seed } from './seed.ts';
 import { createServices } from './services.ts';
 
 const VERSION = '0.1.0';
+/** How often due approvals are expired and abandoned turns finished (reads and decisions also do it lazily). */
+const APPROVAL_SWEEP_INTERVAL_MS = 30_000;
 
 async function openDatabase(
   config: EmbeddedConfig,
@@ -103,6 +106,16 @@ async function main(): Promise<void> {
   });
   const relay = createOutboxRelay({ db: database.db, bus: deps.bus, intervalMs: 200 });
   relay.start();
+  // Expires due approvals (resuming their conversations) and finishes turns a crash left open.
+  const sweeper = createApprovalSweeper({
+    approvals: createServices(deps).approvals,
+    tenantIds: async () =>
+      (await database.owner<{ id: string }>("select id from tenants where status = 'active'")).map(
+        (row) => row.id,
+      ),
+    intervalMs: APPROVAL_SWEEP_INTERVAL_MS,
+  });
+  sweeper.start();
   const server: ServerType = await new Promise((resolve) => {
     const instance = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
       resolve(instance),
@@ -158,6 +171,7 @@ async function main(): Promise<void> {
     console.log(`${signal} received: shutting down`);
     await voice.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await sweeper.stop();
     await relay.stop();
     await deps.bus.close();
     await database.close();

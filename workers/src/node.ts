@@ -1,5 +1,6 @@
 import { type ServerType, serve } from '@hono/node-server';
 import {
+  createApprovalSweeper,
   createMemoryCache,
   createOutboxRelay,
   createPostgresDatabase,
@@ -24,6 +25,8 @@ import { seed } from './seed.ts';
 import { createServices } from './services.ts';
 
 const VERSION = '0.1.0';
+/** How often due approvals are expired and abandoned turns finished (reads and decisions also do it lazily). */
+const APPROVAL_SWEEP_INTERVAL_MS = 30_000;
 
 /**
  * The on-prem target: the same app on @hono/node-server with Postgres, Redis over TCP and RabbitMQ.
@@ -86,6 +89,17 @@ async function main(): Promise<void> {
   });
   const relay = createOutboxRelay({ db, bus, intervalMs: config.OUTBOX_RELAY_INTERVAL_MS });
   relay.start();
+  // The sweeper lists tenants through the owner connection (the app role sees one tenant at a time).
+  const sweeperOwner = createPostgresOwner(ownerUrl);
+  const sweeper = createApprovalSweeper({
+    approvals: services.approvals,
+    tenantIds: async () =>
+      (await sweeperOwner.owner<{ id: string }>("select id from tenants where status = 'active'")).map(
+        (row) => row.id,
+      ),
+    intervalMs: APPROVAL_SWEEP_INTERVAL_MS,
+  });
+  sweeper.start();
 
   const app = buildApp(deps);
   const server: ServerType = await new Promise((resolve) => {
@@ -123,6 +137,8 @@ async function main(): Promise<void> {
       // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
       if ('closeIdleConnections' in server) server.closeIdleConnections();
     });
+    await sweeper.stop();
+    await sweeperOwner.close();
     await relay.stop();
     await relay.drain().catch(() => undefined);
     await bus.close();

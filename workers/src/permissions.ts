@@ -71,6 +71,35 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/knowledge-bases/:id/documents/:documentId': 'knowledge:read',
   'DELETE /v1/knowledge-bases/:id/documents/:documentId': 'knowledge:write',
 
+  'POST /v1/conversations': 'conversations:write',
+  'GET /v1/conversations': 'conversations:read',
+  'GET /v1/conversations/:id': 'conversations:read',
+  'POST /v1/conversations/:id/messages': 'conversations:write',
+  'POST /v1/conversations/:id/end': 'conversations:write',
+
+  'GET /v1/approvals': 'conversations:read',
+  'GET /v1/approvals/:id': 'conversations:read',
+  'POST /v1/approvals/:id/approve': 'approvals:decide',
+  'POST /v1/approvals/:id/reject': 'approvals:decide',
+
+  'GET /v1/handoffs': 'conversations:read',
+  'GET /v1/handoffs/:id': 'conversations:read',
+  'POST /v1/handoffs/:id/accept': 'conversations:write',
+  'POST /v1/handoffs/:id/close': 'conversations:write',
+
+  'GET /v1/flows': 'flows:read',
+  'POST /v1/flows': 'flows:write',
+  'POST /v1/flows/generate': 'flows:write',
+  'GET /v1/flows/:id': 'flows:read',
+  'PATCH /v1/flows/:id': 'flows:write',
+  'DELETE /v1/flows/:id': 'flows:write',
+  'POST /v1/flows/:id/validate': 'flows:read',
+  'POST /v1/flows/:id/publish': 'flows:publish',
+  'POST /v1/flows/:id/rollback': 'flows:publish',
+  'GET /v1/flows/:id/versions': 'flows:read',
+  'GET /v1/flows/:id/versions/:version': 'flows:read',
+  'GET /v1/flows/:id/diff': 'flows:read',
+
   'GET /v1/audit': 'audit:read',
   'GET /v1/audit/verify': 'audit:read',
 };

@@ -1,8 +1,10 @@
 import {
+  createFlowService,
   type Database,
   generateTemporaryPassword,
   type OwnerQuery,
   type RequestContext,
+  seedDemoFlows,
 } from '@lumay/shared';
 import type { Services } from './services.ts';
 
@@ -14,7 +16,16 @@ export interface SeedOptions {
 
 export interface SeedReport {
   admin: { email: string; tenantId: string; created: boolean; generatedPassword?: string };
-  demo?: { email: string; tenantId: string; agentId?: string; created: boolean; generatedPassword?: string };
+  demo?: {
+    email: string;
+    tenantId: string;
+    agentId?: string;
+    /** The demo support flow and the billing specialist agent it delegates to. */
+    flowId?: string;
+    billingAgentId?: string;
+    created: boolean;
+    generatedPassword?: string;
+  };
 }
 
 interface UserRow {
@@ -39,7 +50,7 @@ async function membershipTenant(owner: OwnerQuery, userId: string): Promise<stri
  */
 export async function seed(
   services: Services,
-  _db: Database,
+  db: Database,
   owner: OwnerQuery,
   options: SeedOptions,
 ): Promise<SeedReport> {
@@ -103,10 +114,23 @@ export async function seed(
         language: 'en',
         config: { llm: { provider: 'offline' }, greeting: 'Hello! How can I help you today?' },
       });
+      // The demo flows go through the flow service (validated, published as v1, audited).
+      const knowledgeBases = await services.knowledge.bases.list(context, { limit: 1 });
+      const demoFlows = await seedDemoFlows(
+        {
+          agents: services.agents,
+          flows: createFlowService(db, { tools: services.tools }),
+          intents: services.intents,
+          knowledgeBaseIds: knowledgeBases.data.map((knowledgeBase) => knowledgeBase.id),
+        },
+        context,
+        agent,
+      );
       report.demo = {
         email: demoEmail,
         tenantId: created.tenant.id,
         agentId: agent.id,
+        ...(demoFlows ? { flowId: demoFlows.flowId, billingAgentId: demoFlows.billingAgentId } : {}),
         created: true,
         ...(options.demo.ownerPassword ? {} : { generatedPassword: password }),
       };

@@ -3,6 +3,9 @@ import {
   createAgentService,
   createApiKeyService,
   createAuditService,
+  createDemoTools,
+  createFlowBuilder,
+  createFlowService,
   createKnowledgeServices,
   createMemberService,
   createRateLimiter,
@@ -44,6 +47,15 @@ export function createServices(deps: AppDeps) {
   const agents = createAgentService(deps.db, deps.cache);
   const knowledge = createKnowledgeServices(deps.db, { registry: deps.modelRegistry, ...deps.knowledge });
   const models = createModelServices(deps);
+  const orchestration = createOrchestrationServices(deps, { agents, knowledge, ...models });
+  // Flows validate against the same tool registry the engine calls.
+  const flows = createFlowService(deps.db, { tools: orchestration.tools });
+  const flowBuilder = createFlowBuilder({
+    flows,
+    agents,
+    models: models.modelProviderDeps,
+    ...(deps.tools ? {} : { toolNames: createDemoTools().map((tool) => tool.name) }),
+  });
   return {
     deps,
     sessions: createSessionService({
@@ -60,7 +72,9 @@ export function createServices(deps: AppDeps) {
     audit: createAuditService(deps.db),
     knowledge,
     ...models,
-    ...createOrchestrationServices(deps, { agents, knowledge, ...models }),
+    ...orchestration,
+    flows,
+    flowBuilder,
   };
 }
 

@@ -128,12 +128,17 @@ export function createApprovalService(options: { db: Database; engine: Conversat
   async function decide(
     context: RequestContext,
     id: string,
-    decision: { status: 'approved' | 'rejected'; data?: Record<string, unknown> | undefined; note?: string | undefined },
+    decision: {
+      status: 'approved' | 'rejected';
+      data?: Record<string, unknown> | undefined;
+      note?: string | undefined;
+    },
   ): Promise<ApprovalDecisionResult> {
     await expireDue(context);
     const approval = await db.withTenant(scopeOf(context), async (tx) => {
       const before = await findApproval(tx, id, true);
-      if (before.status !== 'pending') throw new AppError('conflict', `The approval is already ${before.status}`);
+      if (before.status !== 'pending')
+        throw new AppError('conflict', `The approval is already ${before.status}`);
       const now = clock.now();
       const [row] = await tx
         .update(tables.approvals)
@@ -142,7 +147,9 @@ export function createApprovalService(options: { db: Database; engine: Conversat
           decidedBy: context.actor.id,
           decidedAt: now,
           decisionNote: decision.note ?? null,
-          ...(decision.status === 'approved' && decision.data ? { data: { ...before.data, ...decision.data } } : {}),
+          ...(decision.status === 'approved' && decision.data
+            ? { data: { ...before.data, ...decision.data } }
+            : {}),
           updatedAt: now,
         })
         .where(eq(tables.approvals.id, id))
@@ -209,7 +216,10 @@ export function createApprovalService(options: { db: Database; engine: Conversat
      * One sweep over tenants (`tenantIds` from the composition root): expires due approvals and finishes
      * turns abandoned by dead instances. Errors of one tenant do not stop the others.
      */
-    async sweep(tenantIds: readonly string[], now: Date = clock.now()): Promise<{ expired: number; recovered: number }> {
+    async sweep(
+      tenantIds: readonly string[],
+      now: Date = clock.now(),
+    ): Promise<{ expired: number; recovered: number }> {
       let expired = 0;
       let recovered = 0;
       for (const tenantId of tenantIds) {
@@ -218,7 +228,12 @@ export function createApprovalService(options: { db: Database; engine: Conversat
           recovered += await engine.recoverAbandoned(systemContext(tenantId, 'turn-recovery'));
         } catch (error) {
           console.error(
-            JSON.stringify({ level: 'error', message: 'approval sweep failed', tenantId, error: String(error) }),
+            JSON.stringify({
+              level: 'error',
+              message: 'approval sweep failed',
+              tenantId,
+              error: String(error),
+            }),
           );
         }
       }

@@ -21,7 +21,9 @@ export function createApprovalSweeper(options: {
       .tenantIds()
       .then((ids) => options.approvals.sweep(ids))
       .catch((error: unknown) =>
-        console.error(JSON.stringify({ level: 'error', message: 'approval sweeper failed', error: String(error) })),
+        console.error(
+          JSON.stringify({ level: 'error', message: 'approval sweeper failed', error: String(error) }),
+        ),
       )
       .finally(() => {
         running = undefined;

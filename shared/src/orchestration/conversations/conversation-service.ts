@@ -3,10 +3,10 @@ import { AppError } from '../../core/index.ts';
 import type { RequestContext } from '../../governance/index.ts';
 import { type Database, tables } from '../../platform/index.ts';
 import {
-  checkAcceptsMessage,
   type ConversationEngine,
   type ConversationStatus,
   type ConversationView,
+  checkAcceptsMessage,
   type InboundMessage,
   type MessageView,
   type TurnOptions,

@@ -62,7 +62,8 @@ export function createHandoffService(db: Database, engine: ConversationEngine) {
     return db.withTenant(scopeOf(context), async (tx) => {
       const before = await findHandoff(tx, id, true);
       const allowed = to === 'accepted' ? ['open'] : ['open', 'accepted'];
-      if (!allowed.includes(before.status)) throw new AppError('conflict', `The handoff is already ${before.status}`);
+      if (!allowed.includes(before.status))
+        throw new AppError('conflict', `The handoff is already ${before.status}`);
       const [row] = await tx
         .update(tables.handoffs)
         .set({
@@ -131,7 +132,8 @@ export function createHandoffService(db: Database, engine: ConversationEngine) {
           .where(eq(tables.conversations.id, rootId));
         return row;
       });
-      if (!root || root.status === 'ended' || root.status === 'failed') return { handoff, conversation: null };
+      if (!root || root.status === 'ended' || root.status === 'failed')
+        return { handoff, conversation: null };
       return { handoff, conversation: await engine.end(context, rootId, 'escalated', 'handoff') };
     },
   };

@@ -1,4 +1,8 @@
-export type { ConversationDetails, ConversationFilters, ConversationService } from './conversation-service.ts';
+export type {
+  ConversationDetails,
+  ConversationFilters,
+  ConversationService,
+} from './conversation-service.ts';
 export { createConversationService, TRANSCRIPT_LIMIT } from './conversation-service.ts';
 export type { HandoffService, HandoffStatus, HandoffView } from './handoff-service.ts';
 export { createHandoffService, toHandoffView } from './handoff-service.ts';

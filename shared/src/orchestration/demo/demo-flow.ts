@@ -136,7 +136,10 @@ export function demoSupportFlow(options: {
         id: 'refund_check',
         type: 'condition',
         branches: [
-          { when: 'vars.order.status == "delivered" || vars.order.status == "shipped"', next: 'refund_prepare' },
+          {
+            when: 'vars.order.status == "delivered" || vars.order.status == "shipped"',
+            next: 'refund_prepare',
+          },
         ],
         else: 'refund_not_eligible',
       },
@@ -163,7 +166,11 @@ export function demoSupportFlow(options: {
         id: 'issue_refund',
         type: 'tool',
         tool: 'refund.issue',
-        input: { orderNumber: 'vars.refund.orderNumber', amount: 'vars.refund.amount', reason: 'vars.refund.reason' },
+        input: {
+          orderNumber: 'vars.refund.orderNumber',
+          amount: 'vars.refund.amount',
+          reason: 'vars.refund.reason',
+        },
         saveAs: 'refundResult',
         next: 'refund_done',
         onError: 'refund_failed',
@@ -311,21 +318,26 @@ export function billingSpecialistFlow(): FlowDefinitionInput {
       {
         id: 'b_invoice',
         type: 'set',
-        assign: { summary: '"Invoices are emailed on the 1st of each month; copies are under Account > Billing."' },
+        assign: {
+          summary: '"Invoices are emailed on the 1st of each month; copies are under Account > Billing."',
+        },
         next: 'b_done',
       },
       {
         id: 'b_payment',
         type: 'set',
         assign: {
-          summary: '"Payments take up to 3 business days to show; a double charge is refunded automatically within 5 days."',
+          summary:
+            '"Payments take up to 3 business days to show; a double charge is refunded automatically within 5 days."',
         },
         next: 'b_done',
       },
       {
         id: 'b_plan',
         type: 'set',
-        assign: { summary: '"Plans can be changed any time under Account > Plan, from the next billing period."' },
+        assign: {
+          summary: '"Plans can be changed any time under Account > Plan, from the next billing period."',
+        },
         next: 'b_done',
       },
       {
@@ -361,21 +373,45 @@ export const DEMO_INTENTS = [
   {
     name: 'refund',
     description: 'Returns and refunds',
-    examples: ['I want a refund', 'I would like to return an item', 'can I get my money back', 'refund my order', 'return a product'],
+    examples: [
+      'I want a refund',
+      'I would like to return an item',
+      'can I get my money back',
+      'refund my order',
+      'return a product',
+    ],
   },
   {
     name: 'billing',
     description: 'Invoices, payments, charges and plans',
-    examples: ['I have a billing question', 'question about my invoice', 'I was charged twice', 'payment problem', 'change my billing plan'],
+    examples: [
+      'I have a billing question',
+      'question about my invoice',
+      'I was charged twice',
+      'payment problem',
+      'change my billing plan',
+    ],
   },
   {
     name: 'human',
     description: 'The customer wants a person',
-    examples: ['talk to a human', 'let me speak to a person', 'connect me with an agent', 'I want a real human', 'human please'],
+    examples: [
+      'talk to a human',
+      'let me speak to a person',
+      'connect me with an agent',
+      'I want a real human',
+      'human please',
+    ],
   },
   {
     name: 'faq',
     description: 'General questions about shipping, opening hours and policies',
-    examples: ['how long does shipping take', 'what are your opening hours', 'do you ship abroad', 'what is your faq', 'general question'],
+    examples: [
+      'how long does shipping take',
+      'what are your opening hours',
+      'do you ship abroad',
+      'what is your faq',
+      'general question',
+    ],
   },
 ] as const;

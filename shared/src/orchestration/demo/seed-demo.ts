@@ -54,7 +54,9 @@ export async function seedDemoFlows(
     definition: billingSpecialistFlow(),
   });
   await deps.flows.publish(context, billingFlow.id, { note: 'seeded' });
-  await deps.agents.update(context, billing.id, { config: { ...billing.config, flow: { flowId: billingFlow.id } } });
+  await deps.agents.update(context, billing.id, {
+    config: { ...billing.config, flow: { flowId: billingFlow.id } },
+  });
 
   for (const intent of DEMO_INTENTS) {
     await deps.intents?.create(context, demoAgent.id, {
@@ -73,6 +75,8 @@ export async function seedDemoFlows(
     }),
   });
   await deps.flows.publish(context, flow.id, { note: 'seeded' });
-  await deps.agents.update(context, demoAgent.id, { config: { ...demoAgent.config, flow: { flowId: flow.id } } });
+  await deps.agents.update(context, demoAgent.id, {
+    config: { ...demoAgent.config, flow: { flowId: flow.id } },
+  });
   return { flowId: flow.id, billingAgentId: billing.id, billingFlowId: billingFlow.id };
 }

@@ -1,5 +1,5 @@
-import { FlowDefinition } from '../flows/definition.ts';
 import type { AgentView } from '../agents.ts';
+import { FlowDefinition } from '../flows/definition.ts';
 
 /**
  * The flow of an agent that has none: a plain LLM chat. It greets with `config.greeting` when the
@@ -12,7 +12,9 @@ export function chatFlowFor(agent: AgentView): FlowDefinition {
   return FlowDefinition.parse({
     start: greeting ? 'greet' : 'listen',
     nodes: [
-      ...(greeting ? [{ id: 'greet', type: 'message', text: greeting.replaceAll('{{', '\\{{'), next: 'listen' }] : []),
+      ...(greeting
+        ? [{ id: 'greet', type: 'message', text: greeting.replaceAll('{{', '\\{{'), next: 'listen' }]
+        : []),
       {
         id: 'listen',
         type: 'collect',
@@ -23,7 +25,12 @@ export function chatFlowFor(agent: AgentView): FlowDefinition {
         next: 'reply',
         onFail: 'listen',
       },
-      { id: 'reply', type: 'llm', instructions: 'Answer the customer helpfully and briefly.', next: 'listen' },
+      {
+        id: 'reply',
+        type: 'llm',
+        instructions: 'Answer the customer helpfully and briefly.',
+        next: 'listen',
+      },
     ],
   });
 }

@@ -12,7 +12,13 @@ type DelegateNode = Extract<FlowNode, { type: 'delegate' }>;
 export const MAX_DELEGATION_DEPTH = 5;
 
 /** Takes the delegate's error branch, or fails the turn when it has none. */
-function refuse(run: Run, node: DelegateNode, draft: StepDraft, childAgentId: string, message: string): StepOutcome {
+function refuse(
+  run: Run,
+  node: DelegateNode,
+  draft: StepDraft,
+  childAgentId: string,
+  message: string,
+): StepOutcome {
   draft.events.push(
     conversationEvent('delegation-end', node.id, {
       turnId: run.turnId,
@@ -37,7 +43,13 @@ function refuse(run: Run, node: DelegateNode, draft: StepDraft, childAgentId: st
 export async function startDelegation(run: Run, node: DelegateNode, draft: StepDraft): Promise<StepOutcome> {
   const stack = draft.state.stack;
   if (stack.includes(node.agentId)) {
-    return refuse(run, node, draft, node.agentId, `Delegation loop: agent ${node.agentId} is already on the stack`);
+    return refuse(
+      run,
+      node,
+      draft,
+      node.agentId,
+      `Delegation loop: agent ${node.agentId} is already on the stack`,
+    );
   }
   if (stack.length >= MAX_DELEGATION_DEPTH) {
     return refuse(run, node, draft, node.agentId, `Delegations nest at most ${MAX_DELEGATION_DEPTH} deep`);
@@ -101,7 +113,12 @@ export interface ChildReport {
 }
 
 /** Applies the child's outcome to the parent's draft: result hand-back, error branch, or a pause. */
-export function reconcileChild(run: Run, node: DelegateNode, draft: StepDraft, child: ChildReport): StepOutcome {
+export function reconcileChild(
+  run: Run,
+  node: DelegateNode,
+  draft: StepDraft,
+  child: ChildReport,
+): StepOutcome {
   if (child.status === 'waiting') {
     return stop(child.waitingFor === 'awaiting_approval' ? 'awaiting_approval' : 'awaiting_delegate');
   }
@@ -119,7 +136,11 @@ export function reconcileChild(run: Run, node: DelegateNode, draft: StepDraft, c
   }
   if (child.status === 'failed') {
     draft.events.push(
-      conversationEvent('delegation-end', node.id, { ...common, status: 'failed', error: child.error ?? 'failed' }),
+      conversationEvent('delegation-end', node.id, {
+        ...common,
+        status: 'failed',
+        error: child.error ?? 'failed',
+      }),
     );
     if (!node.onError) throw new TurnFailure('delegation_error', `The delegate ${child.agentId} failed`);
     draft.state.waiting = null;
@@ -128,7 +149,9 @@ export function reconcileChild(run: Run, node: DelegateNode, draft: StepDraft, c
     draft.state.cursor = node.onError;
     return CONTINUE;
   }
-  draft.events.push(conversationEvent('delegation-end', node.id, { ...common, status: 'ended', result: child.result }));
+  draft.events.push(
+    conversationEvent('delegation-end', node.id, { ...common, status: 'ended', result: child.result }),
+  );
   draft.state.waiting = null;
   draft.status = 'active';
   draft.state.result = child.result ?? null;

@@ -81,7 +81,12 @@ export async function endConversationTree(
   await tx
     .update(tables.handoffs)
     .set({ status: 'closed', updatedAt: endedAt })
-    .where(and(inArray(tables.handoffs.conversationId, ids), inArray(tables.handoffs.status, ['open', 'accepted'])));
+    .where(
+      and(
+        inArray(tables.handoffs.conversationId, ids),
+        inArray(tables.handoffs.status, ['open', 'accepted']),
+      ),
+    );
   await appendAudit(tx, context, {
     action: 'conversation.end',
     resourceType: 'conversation',

@@ -54,7 +54,8 @@ function buildResult(
   if (reason === 'failed') {
     return { ...common, status: 'failed', reason, error: error ?? { code: 'flow_error', message: 'failed' } };
   }
-  if (reason === 'awaiting_approval' || reason === 'awaiting_delegate') return { ...common, status: 'suspended', reason };
+  if (reason === 'awaiting_approval' || reason === 'awaiting_delegate')
+    return { ...common, status: 'suspended', reason };
   return { ...common, status: 'success', reason };
 }
 
@@ -73,7 +74,9 @@ export function createConversationEngine(engineDeps: EngineDeps) {
   const mutex = createKeyedMutex();
 
   async function readRow(context: RequestContext, conversationId: string): Promise<ConversationRow> {
-    const row = await deps.db.withTenant(tenantScope(context), (tx) => loadConversationRow(tx, conversationId));
+    const row = await deps.db.withTenant(tenantScope(context), (tx) =>
+      loadConversationRow(tx, conversationId),
+    );
     if (!row) throw new AppError('not_found', 'Conversation not found');
     return row;
   }
@@ -88,7 +91,10 @@ export function createConversationEngine(engineDeps: EngineDeps) {
   ): Promise<TurnResult> {
     const timeoutMs = flow.definition.settings.turnTimeoutMs;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('The turn timed out', 'TimeoutError')), timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('The turn timed out', 'TimeoutError')),
+      timeoutMs,
+    );
     const startedAt = Date.now();
     const run = makeRun({
       deps,
@@ -126,7 +132,11 @@ export function createConversationEngine(engineDeps: EngineDeps) {
   }
 
   /** The original answer to a repeated client message id. */
-  async function replay(context: RequestContext, conversationId: string, turnId: string): Promise<TurnResult> {
+  async function replay(
+    context: RequestContext,
+    conversationId: string,
+    turnId: string,
+  ): Promise<TurnResult> {
     const { replies, end, row } = await deps.db.withTenant(tenantScope(context), async (tx) => {
       const [ended] = await tx
         .select({ data: tables.conversationEvents.data })
@@ -163,7 +173,11 @@ export function createConversationEngine(engineDeps: EngineDeps) {
   ): Promise<TurnResult | T> {
     const snapshot = await readRow(context, conversationId);
     const agent = await deps.agents.get(context, snapshot.agentId);
-    const flow = await deps.flows.load(context, { flowId: snapshot.flowId, flowVersion: snapshot.flowVersion }, agent);
+    const flow = await deps.flows.load(
+      context,
+      { flowId: snapshot.flowId, flowVersion: snapshot.flowVersion },
+      agent,
+    );
     const timeoutMs = flow.definition.settings.turnTimeoutMs;
     for (;;) {
       const decision = await passGate(deps, context, conversationId, timeoutMs, prepare);
@@ -178,7 +192,10 @@ export function createConversationEngine(engineDeps: EngineDeps) {
       let current = await loadConversationRow(tx, conversationId);
       if (!current) throw new AppError('not_found', 'Conversation not found');
       for (let depth = 0; current.parentConversationId && depth < 10; depth += 1) {
-        const parent: ConversationRow | undefined = await loadConversationRow(tx, current.parentConversationId);
+        const parent: ConversationRow | undefined = await loadConversationRow(
+          tx,
+          current.parentConversationId,
+        );
         if (!parent) break;
         current = parent;
       }
@@ -226,11 +243,18 @@ export function createConversationEngine(engineDeps: EngineDeps) {
         action: 'conversation.create',
         resourceType: 'conversation',
         resourceId: id,
-        after: { agentId: agent.id, channel: input.channel, flowId: inserted.flowId, flowVersion: inserted.flowVersion },
+        after: {
+          agentId: agent.id,
+          channel: input.channel,
+          flowId: inserted.flowId,
+          flowVersion: inserted.flowVersion,
+        },
       });
       return inserted;
     });
-    return mutex.run(id, () => runRootTurn(context, { kind: 'run', row, turn, takenOver: false }, agent, flow, options.sink));
+    return mutex.run(id, () =>
+      runRootTurn(context, { kind: 'run', row, turn, takenOver: false }, agent, flow, options.sink),
+    );
   }
 
   async function send(
@@ -240,7 +264,12 @@ export function createConversationEngine(engineDeps: EngineDeps) {
     options: TurnOptions = {},
   ): Promise<TurnResult> {
     return mutex.run(conversationId, async () => {
-      const outcome = await gated<DuplicateMessage>(context, conversationId, inboundPrepare(message), options.sink);
+      const outcome = await gated<DuplicateMessage>(
+        context,
+        conversationId,
+        inboundPrepare(message),
+        options.sink,
+      );
       return 'duplicateOf' in outcome ? replay(context, conversationId, outcome.duplicateOf) : outcome;
     });
   }

@@ -42,7 +42,8 @@ export function createFlowLoader(db: Database) {
       );
       if (!row) throw new AppError('conflict', `Flow ${flowId} version ${flowVersion} no longer exists`);
       const parsed = FlowDefinition.safeParse(row.definition);
-      if (!parsed.success) throw new AppError('conflict', `Flow ${flowId} version ${flowVersion} is not a valid flow`);
+      if (!parsed.success)
+        throw new AppError('conflict', `Flow ${flowId} version ${flowVersion} is not a valid flow`);
       const loaded = indexFlow(parsed.data);
       if (cache.size >= 500) cache.clear();
       cache.set(key, loaded);

@@ -23,8 +23,8 @@ import {
   say,
   TurnFailure,
 } from './run-context.ts';
-import { tenantScope } from './tenant-scope.ts';
 import { recentHistory } from './store.ts';
+import { tenantScope } from './tenant-scope.ts';
 
 type LlmNode = Extract<FlowNode, { type: 'llm' }>;
 
@@ -68,10 +68,11 @@ async function retrieveContext(run: Run, node: LlmNode, query: string): Promise<
 export async function runLlm(run: Run, node: LlmNode, draft: StepDraft): Promise<StepOutcome> {
   const scope = expressionScope(run, draft.state);
   const system = [agentInstructions(run.agent.config), renderTemplate(node.instructions, scope)]
-    .filter((part): part is string => Boolean(part && part.trim()))
+    .filter((part): part is string => Boolean(part?.trim()))
     .join('\n\n');
   const messages = await loadHistory(run);
-  const query = draft.state.input?.text || [...messages].reverse().find((m) => m.role === 'user')?.content || '';
+  const query =
+    draft.state.input?.text || [...messages].reverse().find((m) => m.role === 'user')?.content || '';
   const cited = await retrieveContext(run, node, query);
   const tools = run.deps.tools.definitions(node.tools ?? []);
   const models = await run.deps.models(run.context, run.agent);
@@ -129,7 +130,8 @@ export async function runLlm(run: Run, node: LlmNode, draft: StepDraft): Promise
       for (const call of last.toolCalls) messages.push(await callTool(run, node, draft, call));
     }
   } catch (error) {
-    if (run.budget.signal.aborted) throw new TurnFailure('turn_timeout', 'The turn timed out during a model call');
+    if (run.budget.signal.aborted)
+      throw new TurnFailure('turn_timeout', 'The turn timed out during a model call');
     if (isModelCallError(error)) {
       throw new TurnFailure('model_error', `The model call failed (${error.kind})`, { cause: error });
     }

@@ -74,7 +74,12 @@ export function runCollect(run: Run, node: NodeOf<'collect'>, draft: StepDraft):
   const input = takeInput(draft);
   const attempts = draft.state.attempts[node.id] ?? 0;
   if (!input) {
-    say(run, draft, node.id, render(run, draft, attempts > 0 && node.retryPrompt ? node.retryPrompt : node.prompt));
+    say(
+      run,
+      draft,
+      node.id,
+      render(run, draft, attempts > 0 && node.retryPrompt ? node.retryPrompt : node.prompt),
+    );
     draft.state.waiting = { kind: 'input', nodeId: node.id };
     return stop('awaiting_input');
   }
@@ -126,14 +131,19 @@ export async function runIntentRouter(
   }
   if (!choice || choice.confidence < node.threshold) {
     const lexical = matchIntentLexically(input.text, names);
-    if (lexical && (!choice || lexical.confidence > choice.confidence)) choice = { ...lexical, source: 'lexical' };
+    if (lexical && (!choice || lexical.confidence > choice.confidence))
+      choice = { ...lexical, source: 'lexical' };
   }
   const route =
     choice && choice.confidence >= node.threshold
       ? node.routes.find((candidate) => candidate.intent === choice.intent)
       : undefined;
   draft.state.cursor = route ? route.next : node.fallback;
-  draft.detail = { intent: route ? route.intent : null, confidence: choice?.confidence ?? 0, source: choice?.source ?? null };
+  draft.detail = {
+    intent: route ? route.intent : null,
+    confidence: choice?.confidence ?? 0,
+    source: choice?.source ?? null,
+  };
   return CONTINUE;
 }
 
@@ -167,7 +177,10 @@ export async function runTool(run: Run, node: NodeOf<'tool'>, draft: StepDraft):
     return CONTINUE;
   }
   if (!node.onError) {
-    throw new TurnFailure('tool_error', `Tool ${node.tool} failed: ${result.error.code}: ${result.error.message}`);
+    throw new TurnFailure(
+      'tool_error',
+      `Tool ${node.tool} failed: ${result.error.code}: ${result.error.message}`,
+    );
   }
   draft.state.result = { error: result.error };
   draft.state.cursor = node.onError;

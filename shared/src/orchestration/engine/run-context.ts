@@ -1,13 +1,13 @@
 import { newId } from '../../core/index.ts';
 import type { RequestContext } from '../../governance/index.ts';
+import type { Tx } from '../../platform/index.ts';
 import type { AgentView } from '../agents.ts';
-import type { ExpressionScope } from '../flows/expression.ts';
 import type { FlowDefinition, FlowNode } from '../flows/definition.ts';
-import type { ResolvedEngineDeps } from './resolved-deps.ts';
+import type { ExpressionScope } from '../flows/expression.ts';
 import type { ConversationEvent, TurnErrorCode, TurnStopReason } from './events.ts';
+import type { ResolvedEngineDeps } from './resolved-deps.ts';
 import type { EngineState } from './state.ts';
 import type { ConversationStatus, MessageView, MirrorTarget, PendingMessage } from './store.ts';
-import type { Tx } from '../../platform/index.ts';
 
 /** Receives a turn's progress as it happens (server-sent events, voice). Calls must not throw. */
 export interface TurnSink {
@@ -65,7 +65,9 @@ export interface StepDraft {
 }
 
 /** What a node asks the loop to do after its step commits. */
-export type StepOutcome = { readonly continue: true } | { readonly continue: false; readonly reason: TurnStopReason };
+export type StepOutcome =
+  | { readonly continue: true }
+  | { readonly continue: false; readonly reason: TurnStopReason };
 
 export const CONTINUE: StepOutcome = { continue: true };
 export const stop = (reason: TurnStopReason): StepOutcome => ({ continue: false, reason });

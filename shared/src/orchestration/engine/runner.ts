@@ -1,11 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { isAppError, newId } from '../../core/index.ts';
+import type { RequestContext } from '../../governance/index.ts';
 import { tables } from '../../platform/index.ts';
+import type { AgentView } from '../agents.ts';
 import type { FlowNode } from '../flows/definition.ts';
 import { ExpressionError } from '../flows/expression.ts';
 import { TemplateError } from '../flows/template.ts';
-import type { AgentView } from '../agents.ts';
-import { type ChildReport, assertChildOf, reconcileChild, startDelegation } from './delegation.ts';
+import { assertChildOf, type ChildReport, reconcileChild, startDelegation } from './delegation.ts';
 import { conversationEvent, type TurnStopReason } from './events.ts';
 import type { LoadedFlow } from './flow-loader.ts';
 import { runLlm } from './llm-step.ts';
@@ -36,9 +37,14 @@ import {
 } from './run-context.ts';
 import { parseState, type Waiting } from './state.ts';
 import { commitDraft } from './step-commit.ts';
-import { type ConversationRow, commitStep, loadConversationRow, type MirrorTarget, StaleConversationError } from './store.ts';
+import {
+  type ConversationRow,
+  commitStep,
+  loadConversationRow,
+  type MirrorTarget,
+  StaleConversationError,
+} from './store.ts';
 import { tenantScope } from './tenant-scope.ts';
-import type { RequestContext } from '../../governance/index.ts';
 
 /** Said when a conversation fails (the root only; a delegate's failure is its parent's to handle). */
 export const FAILURE_MESSAGE =
@@ -86,7 +92,11 @@ export function makeRun(options: {
   };
 }
 
-function executeNode(run: Run, node: FlowNode, draft: ReturnType<typeof newDraft>): Promise<StepOutcome> | StepOutcome {
+function executeNode(
+  run: Run,
+  node: FlowNode,
+  draft: ReturnType<typeof newDraft>,
+): Promise<StepOutcome> | StepOutcome {
   switch (node.type) {
     case 'message':
       return runMessage(run, node, draft);
@@ -116,7 +126,8 @@ function executeNode(run: Run, node: FlowNode, draft: ReturnType<typeof newDraft
 function asTurnFailure(run: Run, error: unknown): TurnFailure | undefined {
   if (error instanceof TurnFailure) return error;
   if (error instanceof StaleConversationError) return undefined;
-  if (run.budget.signal.aborted) return new TurnFailure('turn_timeout', 'The turn took longer than the flow allows');
+  if (run.budget.signal.aborted)
+    return new TurnFailure('turn_timeout', 'The turn took longer than the flow allows');
   if (error instanceof ExpressionError || error instanceof TemplateError) {
     return new TurnFailure('expression_error', error.message);
   }
@@ -198,7 +209,10 @@ function nodeOfType<Type extends FlowNode['type']>(run: Run, nodeId: string, typ
   return node as Extract<FlowNode, { type: Type }>;
 }
 
-async function resolveApproval(run: Run, waiting: Extract<Waiting, { kind: 'approval' }>): Promise<StepOutcome> {
+async function resolveApproval(
+  run: Run,
+  waiting: Extract<Waiting, { kind: 'approval' }>,
+): Promise<StepOutcome> {
   const [approval] = await run.deps.db.withTenant(tenantScope(run.context), (tx) =>
     tx.select().from(tables.approvals).where(eq(tables.approvals.id, waiting.approvalId)),
   );
@@ -230,11 +244,17 @@ async function resolveApproval(run: Run, waiting: Extract<Waiting, { kind: 'appr
 }
 
 async function openChild(run: Run, childId: string): Promise<{ child: Run; row: ConversationRow }> {
-  const row = await run.deps.db.withTenant(tenantScope(run.context), (tx) => loadConversationRow(tx, childId));
+  const row = await run.deps.db.withTenant(tenantScope(run.context), (tx) =>
+    loadConversationRow(tx, childId),
+  );
   if (!row) throw new TurnFailure('delegation_error', `Delegated conversation ${childId} is missing`);
   assertChildOf(run, row.parentConversationId);
   const agent = await run.deps.agents.get(run.context, row.agentId);
-  const flow = await run.deps.flows.load(run.context, { flowId: row.flowId, flowVersion: row.flowVersion }, agent);
+  const flow = await run.deps.flows.load(
+    run.context,
+    { flowId: row.flowId, flowVersion: row.flowVersion },
+    agent,
+  );
   const child = makeRun({
     deps: run.deps,
     context: run.context,
@@ -307,7 +327,12 @@ async function childBoundary(child: Run, event: 'start' | 'end', reason?: TurnSt
         })
       : conversationEvent('turn-end', null, {
           turnId: child.turnId,
-          status: reason === 'failed' ? 'failed' : reason === 'awaiting_input' || reason === 'ended' ? 'success' : 'suspended',
+          status:
+            reason === 'failed'
+              ? 'failed'
+              : reason === 'awaiting_input' || reason === 'ended'
+                ? 'success'
+                : 'suspended',
           reason: reason ?? 'failed',
           steps: child.steps,
           durationMs: 0,
@@ -317,12 +342,15 @@ async function childBoundary(child: Run, event: 'start' | 'end', reason?: TurnSt
   await commitDraft(child, draft, null);
 }
 
-function reportOf(child: Run, reason: TurnStopReason | undefined, status: ConversationRow['status']): ChildReport {
+function reportOf(
+  child: Run,
+  reason: TurnStopReason | undefined,
+  status: ConversationRow['status'],
+): ChildReport {
   const base = {
     conversationId: child.conversationId,
     agentId: child.agent.id,
-    result:
-      child.state.outcomeResult ?? child.state.vars.result ?? child.visible.at(-1)?.content ?? null,
+    result: child.state.outcomeResult ?? child.state.vars.result ?? child.visible.at(-1)?.content ?? null,
     usage: child.state.usage,
   };
   if (status === 'ended') return { ...base, status: 'ended' };

@@ -4,9 +4,24 @@ import { safeMatch } from '../flows/safe-pattern.ts';
 type CollectNode = Extract<FlowNode, { type: 'collect' }>;
 
 /** A parsed slot value, or why the input does not fit. */
-export type SlotParse = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
+export type SlotParse =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly reason: string };
 
-const YES = new Set(['yes', 'y', 'yeah', 'yep', 'yup', 'sure', 'correct', 'right', 'true', 'ok', 'okay', 'affirmative']);
+const YES = new Set([
+  'yes',
+  'y',
+  'yeah',
+  'yep',
+  'yup',
+  'sure',
+  'correct',
+  'right',
+  'true',
+  'ok',
+  'okay',
+  'affirmative',
+]);
 const NO = new Set(['no', 'n', 'nope', 'nah', 'false', 'negative', 'incorrect', 'wrong']);
 const MONTHS = [
   'january',
@@ -27,7 +42,8 @@ const invalid = (reason: string): SlotParse => ({ ok: false, reason });
 
 function isoDate(year: number, month: number, day: number): string | undefined {
   const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+    return undefined;
   return date.toISOString().slice(0, 10);
 }
 
@@ -66,7 +82,10 @@ function parseBoolean(text: string): boolean | undefined {
   // DTMF convention: 1 = yes, 2 = no.
   if (text === '1') return true;
   if (text === '2') return false;
-  const words = text.toLowerCase().split(/[^a-z]+/).filter(Boolean);
+  const words = text
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter(Boolean);
   for (const word of words) {
     if (YES.has(word)) return true;
     if (NO.has(word)) return false;
@@ -84,7 +103,9 @@ function parseEnum(text: string, options: readonly string[]): string | undefined
   const exact = options.find((option) => option.toLowerCase() === lower);
   if (exact) return exact;
   const words = new Set(lower.split(/[^\p{L}\p{N}_-]+/u).filter(Boolean));
-  const mentioned = options.filter((option) => words.has(option.toLowerCase()) || lower.includes(option.toLowerCase()));
+  const mentioned = options.filter(
+    (option) => words.has(option.toLowerCase()) || lower.includes(option.toLowerCase()),
+  );
   return mentioned.length === 1 ? mentioned[0] : undefined;
 }
 
@@ -129,12 +150,16 @@ export function parseSlotValue(node: CollectNode, raw: string, now: Date): SlotP
     }
     case 'enum': {
       const value = parseEnum(text, node.options ?? []);
-      return value === undefined ? invalid(`not one of ${(node.options ?? []).join(', ')}`) : { ok: true, value };
+      return value === undefined
+        ? invalid(`not one of ${(node.options ?? []).join(', ')}`)
+        : { ok: true, value };
     }
     case 'regex': {
       if (!node.pattern) return invalid('the node has no pattern');
       try {
-        return safeMatch(node.pattern, text) ? { ok: true, value: text } : invalid('does not match the pattern');
+        return safeMatch(node.pattern, text)
+          ? { ok: true, value: text }
+          : invalid('does not match the pattern');
       } catch {
         return invalid('the node pattern is refused');
       }

@@ -82,6 +82,7 @@ export function initialState(options: {
 /** Reads a stored state; a malformed one is a bug or tampering, reported as such. */
 export function parseState(value: unknown): EngineState {
   const parsed = EngineState.safeParse(value);
-  if (!parsed.success) throw new Error(`The conversation's engine state is malformed: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new Error(`The conversation's engine state is malformed: ${parsed.error.message}`);
   return parsed.data;
 }

@@ -209,7 +209,11 @@ export async function commitStep(tx: Tx, commit: StepCommit): Promise<CommittedS
         ...message,
         id: message.mirrorId ?? newId('message'),
         clientMessageId: null,
-        metadata: { ...message.metadata, turnId: mirror.turnId, delegatedConversationId: commit.conversationId },
+        metadata: {
+          ...message.metadata,
+          turnId: mirror.turnId,
+          delegatedConversationId: commit.conversationId,
+        },
       })),
     );
   }
@@ -240,7 +244,10 @@ export async function recentHistory(tx: Tx, conversationId: string, limit: numbe
     .select()
     .from(tables.messages)
     .where(
-      and(eq(tables.messages.conversationId, conversationId), inArray(tables.messages.role, ['user', 'assistant'])),
+      and(
+        eq(tables.messages.conversationId, conversationId),
+        inArray(tables.messages.role, ['user', 'assistant']),
+      ),
     )
     .orderBy(desc(tables.messages.seq))
     .limit(limit);
@@ -257,7 +264,10 @@ export async function findClientMessage(
     .select()
     .from(tables.messages)
     .where(
-      and(eq(tables.messages.conversationId, conversationId), eq(tables.messages.clientMessageId, clientMessageId)),
+      and(
+        eq(tables.messages.conversationId, conversationId),
+        eq(tables.messages.clientMessageId, clientMessageId),
+      ),
     );
   return row ? toMessageView(row) : undefined;
 }

@@ -14,7 +14,12 @@ const POLL_MS = 25;
 
 /** What the gate hands back: a turn to run now, or the caller's own answer. */
 export type GateDecision<T> =
-  | { readonly kind: 'run'; readonly row: ConversationRow; readonly turn: TurnInProgress; readonly takenOver: boolean }
+  | {
+      readonly kind: 'run';
+      readonly row: ConversationRow;
+      readonly turn: TurnInProgress;
+      readonly takenOver: boolean;
+    }
   | { readonly kind: 'done'; readonly value: T };
 
 /** Opens a turn for the current engine instance. */
@@ -70,7 +75,9 @@ export async function passGate<T>(
         agentId: row.agentId,
         expectedRevision: row.stateRevision,
         state: { ...state, turn },
-        events: [conversationEvent('turn-start', null, { turnId: turn.id, kind: turn.kind, takenOver: true })],
+        events: [
+          conversationEvent('turn-start', null, { turnId: turn.id, kind: turn.kind, takenOver: true }),
+        ],
       });
       return { kind: 'run', row: committed.row, turn, takenOver: true } as const;
     });

@@ -29,8 +29,10 @@ async function assertAcceptsInput(tx: Tx, row: ConversationRow, state: EngineSta
   if (row.parentConversationId) {
     throw new AppError('conflict', 'This is a delegated sub-conversation; send messages to its parent');
   }
-  if (row.status === 'ended' || row.status === 'failed') throw new AppError('conflict', 'The conversation has ended');
-  if (row.status === 'handed_off') throw new AppError('conflict', 'The conversation was handed off to a person');
+  if (row.status === 'ended' || row.status === 'failed')
+    throw new AppError('conflict', 'The conversation has ended');
+  if (row.status === 'handed_off')
+    throw new AppError('conflict', 'The conversation was handed off to a person');
   const leaf = row.status === 'delegated' ? await leafOf(tx, row, state) : row;
   if (leaf.status === 'waiting_approval') {
     throw new AppError('conflict', 'The conversation is waiting for an approval decision');
@@ -38,9 +40,11 @@ async function assertAcceptsInput(tx: Tx, row: ConversationRow, state: EngineSta
 }
 
 /** Opens an inbound turn: stores the user message and the input, or finds the duplicate it repeats. */
-export function inboundPrepare(
-  message: { text?: string | undefined; digits?: string | undefined; clientMessageId?: string | undefined },
-): GatePrepare<DuplicateMessage> {
+export function inboundPrepare(message: {
+  text?: string | undefined;
+  digits?: string | undefined;
+  clientMessageId?: string | undefined;
+}): GatePrepare<DuplicateMessage> {
   return async (tx, row, state, open) => {
     if (message.clientMessageId) {
       const existing = await findClientMessage(tx, row.id, message.clientMessageId);
@@ -50,7 +54,8 @@ export function inboundPrepare(
     await assertAcceptsInput(tx, row, state);
     const text = message.text ?? '';
     const digits = message.digits ?? null;
-    if (text.trim() === '' && !digits) throw new AppError('validation_failed', 'A message needs text or digits');
+    if (text.trim() === '' && !digits)
+      throw new AppError('validation_failed', 'A message needs text or digits');
     const turn = open('inbound');
     const committed = await commitStep(tx, {
       tenantId: row.tenantId,
@@ -111,7 +116,11 @@ export function resumePrepare(): GatePrepare<null> {
  * response can fail with a JSON error before it starts. A repeated `clientMessageId` always passes: it
  * replays. The engine checks again under the row lock.
  */
-export async function checkAcceptsMessage(tx: Tx, conversationId: string, clientMessageId?: string): Promise<void> {
+export async function checkAcceptsMessage(
+  tx: Tx,
+  conversationId: string,
+  clientMessageId?: string,
+): Promise<void> {
   const row = await loadConversationRow(tx, conversationId);
   if (!row) throw new AppError('not_found', 'Conversation not found');
   if (clientMessageId && (await findClientMessage(tx, conversationId, clientMessageId))) return;

@@ -1,6 +1,6 @@
+import type { TurnErrorCode, TurnStopReason } from './events.ts';
 import { parseState } from './state.ts';
 import type { ConversationRow, MessageView } from './store.ts';
-import type { TurnErrorCode, TurnStopReason } from './events.ts';
 
 /** A conversation as the API shows it (the engine state's public parts). */
 export interface ConversationView {
@@ -69,12 +69,19 @@ export type TurnResult = {
   readonly messages: MessageView[];
   readonly conversation: ConversationView;
 } & (
-  | { readonly status: 'success'; readonly reason: Extract<TurnStopReason, 'awaiting_input' | 'ended' | 'handed_off'> }
+  | {
+      readonly status: 'success';
+      readonly reason: Extract<TurnStopReason, 'awaiting_input' | 'ended' | 'handed_off'>;
+    }
   | {
       readonly status: 'suspended';
       readonly reason: Extract<TurnStopReason, 'awaiting_approval' | 'awaiting_delegate'>;
     }
-  | { readonly status: 'failed'; readonly reason: 'failed'; readonly error: { code: TurnErrorCode; message: string } }
+  | {
+      readonly status: 'failed';
+      readonly reason: 'failed';
+      readonly error: { code: TurnErrorCode; message: string };
+    }
 );
 
 /** The status a stop reason maps to. */

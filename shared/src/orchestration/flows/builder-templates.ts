@@ -152,9 +152,10 @@ function routerSegment(
   collected: Set<string>,
   templates: FlowTemplateName[],
 ): NodeInput[] {
+  const before = new Set(collected);
   const branches = tasks.map((task) => {
     templates.push(task);
-    const branchCollected = new Set(collected);
+    const branchCollected = new Set(before);
     const nodes = taskSteps(task, branchCollected, `${task}_`);
     for (const field of branchCollected) collected.add(field);
     return { task, nodes };

@@ -187,9 +187,18 @@ async function sideDefinition(tx: Tx, flow: FlowRow, side: DiffSide) {
   return { label: side, definition: normaliseDefinition(row.definition) };
 }
 
-/** The diff between two sides (versions or the draft), with their content hashes. */
-export async function diffSides(tx: Tx, flowId: string, from: DiffSide, to: DiffSide) {
+/**
+ * The diff between two sides (versions or the draft), with their content hashes. Without `from`, the
+ * published version is compared (409 when nothing is published yet).
+ */
+export async function diffSides(tx: Tx, flowId: string, from: DiffSide | undefined, to: DiffSide) {
   const flow = await findFlow(tx, flowId);
+  if (from === undefined) {
+    if (flow.publishedVersion === null) {
+      throw new AppError('conflict', 'The flow is not published yet; name the version to compare from');
+    }
+    from = flow.publishedVersion;
+  }
   const [left, right] = [await sideDefinition(tx, flow, from), await sideDefinition(tx, flow, to)];
   const side = async (value: { label: DiffSide; definition: FlowDefinition }) => ({
     version: value.label,

@@ -57,6 +57,19 @@ export interface FlowServiceOptions {
   readonly tools: { has(name: string): boolean };
 }
 
+/** A version number from path text: 1 to 9,999,999 (400 otherwise). */
+export function parseVersionNumber(text: string): number {
+  if (!/^[1-9]\d{0,6}$/.test(text)) {
+    throw new AppError('validation_failed', 'version must be a positive whole number', {
+      details: {
+        location: 'param',
+        issues: [{ path: 'version', message: 'must be a positive whole number' }],
+      },
+    });
+  }
+  return Number(text);
+}
+
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (match) => `\\${match}`);
 }
@@ -253,14 +266,16 @@ export function createFlowService(db: Database, options: FlowServiceOptions) {
       return db.withTenant(tenantScope(context), (tx) => listVersions(tx, id, page.limit, page.cursor));
     },
 
-    async getVersion(context: RequestContext, id: string, version: number) {
+    /** One version with its definition; `version` may be raw path text (checked after the flow is found). */
+    async getVersion(context: RequestContext, id: string, version: number | string) {
       return db.withTenant(tenantScope(context), async (tx) => {
         const flow = await findFlow(tx, id);
+        if (typeof version === 'string') version = parseVersionNumber(version);
         return toVersionView(await findVersion(tx, id, version), flow.publishedVersion, true);
       });
     },
 
-    async diff(context: RequestContext, id: string, from: DiffSide, to: DiffSide) {
+    async diff(context: RequestContext, id: string, from: DiffSide | undefined, to: DiffSide) {
       return db.withTenant(tenantScope(context), (tx) => diffSides(tx, id, from, to));
     },
   };

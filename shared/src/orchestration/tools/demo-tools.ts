@@ -26,8 +26,7 @@ const CARRIERS = ['DHL', 'UPS', 'FedEx'] as const;
 export function demoOrder(orderNumber: string) {
   const lastDigit = Number(orderNumber.at(-1));
   if (lastDigit === 9) return undefined;
-  const status =
-    ORDER_STATUSES[lastDigit] ?? (lastDigit === 8 ? 'cancelled' : ('processing' as const));
+  const status = ORDER_STATUSES[lastDigit] ?? (lastDigit === 8 ? 'cancelled' : ('processing' as const));
   const seed = fnv1a(orderNumber);
   const day = String(1 + (seed % 28)).padStart(2, '0');
   return {
@@ -50,7 +49,8 @@ const orderNumber = z
 
 const ordersLookup = defineTool({
   name: 'orders.lookup',
-  description: 'DEMO: look up an order by its number and return its status, total, carrier and delivery date.',
+  description:
+    'DEMO: look up an order by its number and return its status, total, carrier and delivery date.',
   input: z.object({ orderNumber }),
   run: ({ orderNumber: number }) => {
     const order = demoOrder(number);

@@ -67,7 +67,8 @@ export function createInMemoryToolRegistry(tools: readonly InMemoryTool[]): Tool
         return { ok: true, output };
       } catch (error) {
         if (context.signal?.aborted) throw abortError(context.signal);
-        if (error instanceof ToolFailure) return { ok: false, error: { code: error.code, message: error.message } };
+        if (error instanceof ToolFailure)
+          return { ok: false, error: { code: error.code, message: error.message } };
         return {
           ok: false,
           error: { code: 'tool_failed', message: error instanceof Error ? error.message : String(error) },
