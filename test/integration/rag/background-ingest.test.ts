@@ -85,7 +85,12 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('background ingestion on %s'
     expect(new TextEncoder().encode(content).length).toBeGreaterThan(64 * 1024);
     const queued = await ingest({ type: 'markdown', content });
     expect(queued.status, queued.text).toBe(202);
-    expect(queued.body).toMatchObject({ status: 'queued', progress: 0, chunkCount: 0 });
+    expect(queued.body).toMatchObject({
+      status: 'queued',
+      progress: 0,
+      chunkCount: 0,
+      title: 'Field handbook',
+    });
     const outbox = await target.owner<{ topic: string; payload: { documentId: string } }>(
       'select topic, payload from outbox where tenant_id = $1 and topic = $2',
       [owner.tenantId, 'document.ingest.requested'],

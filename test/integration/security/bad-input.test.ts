@@ -1,3 +1,4 @@
+import { newId } from '@lumay/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../workers/src/app.ts';
 import { ROUTE_PERMISSIONS } from '../../../workers/src/permissions.ts';
@@ -50,6 +51,24 @@ const BODY_ROUTES: Record<string, BodySpec> = {
   'PATCH /v1/agents/:id': {
     valid: () => ({ name: 'never' }),
     wrongTypes: { name: {}, status: 1, expectedVersion: '1' },
+  },
+  'POST /v1/flows': {
+    valid: () => ({ name: 'never', definition: { start: 'a', nodes: [{ id: 'a', type: 'end' }] } }),
+    wrongTypes: { name: 1, definition: 'x' },
+  },
+  'PATCH /v1/flows/:id': {
+    valid: () => ({ name: 'never', draftRevision: 1 }),
+    wrongTypes: { name: 1, draftRevision: 'x' },
+  },
+  'POST /v1/flows/generate': {
+    valid: () => ({ description: 'never mind' }),
+    wrongTypes: { description: 1, save: 'yes' },
+  },
+  'POST /v1/flows/:id/validate': { valid: () => ({}), wrongTypes: { x: 1 } },
+  'POST /v1/flows/:id/publish': { valid: () => ({ note: 'never' }), wrongTypes: { note: 5 } },
+  'POST /v1/flows/:id/rollback': {
+    valid: () => ({ version: 1 }),
+    wrongTypes: { version: 'one', restoreDraft: 'yes' },
   },
   'POST /v1/agents/:id/complete': {
     valid: () => ({ messages: [{ role: 'user', content: 'never' }] }),
@@ -106,10 +125,16 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('bad input on %s', (kind) =>
     if (access === 'public') return undefined;
     return access === 'platform:tenants' ? adminToken : ownerToken;
   };
+  // Well-formed ids of the route's own kind, so body validation (not the path) is what is tested.
+  const idFor = (key: string) => {
+    if (key.includes('/knowledge-bases/')) return knowledgeBaseId;
+    if (key.includes('/conversations/')) return newId('conversation');
+    if (key.includes('/approvals/')) return newId('approval');
+    if (key.includes('/handoffs/')) return newId('handoff');
+    return agentId;
+  };
   const pathFor = (key: string) =>
-    (key.split(' ')[1] ?? '')
-      .replace(':userId', memberId)
-      .replace(':id', key.includes('/knowledge-bases/') ? knowledgeBaseId : agentId);
+    (key.split(' ')[1] ?? '').replace(':userId', memberId).replace(':id', idFor(key));
   const send = (key: string, rawBody: string | undefined, headers: Record<string, string> = {}) =>
     api.call(key.split(' ')[0] ?? '', pathFor(key), {
       token: tokenFor(key),

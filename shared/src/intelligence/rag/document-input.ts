@@ -20,6 +20,16 @@ export const MIME_TYPES = {
   pdf: 'application/pdf',
 };
 
+/**
+ * The title shown until the document is parsed (queued documents); parsing replaces it with the
+ * document's own title unless the caller gave one.
+ */
+function provisionalTitle(type: 'text' | 'markdown' | 'html', content: string): string {
+  if (type === 'html') return /<title[^>]*>([^<]{1,200})</i.exec(content)?.[1]?.trim() || 'Untitled page';
+  const text = type === 'markdown' ? content.replace(/^\s{0,3}#{1,6}\s+/gm, '') : content;
+  return titleFromText(text) ?? 'Untitled';
+}
+
 /** A submission validated and hashed, before any database work. */
 export interface PreparedDocument {
   sourceType: DocumentRow['sourceType'];
@@ -94,7 +104,7 @@ export async function prepareSubmission(
     sourceType: input.type,
     hash: await sha256Hex(content),
     byteSize,
-    title: given ?? titleFromText(content) ?? 'Untitled',
+    title: given ?? provisionalTitle(input.type, content),
     autoTitle: given === null,
     sourceUri: null,
     mimeType: MIME_TYPES[input.type],
