@@ -3,68 +3,23 @@ import { randomUUID } from 'node:crypto';
 import { type RemoteCache, readThrough } from '@lumay/shared';
 import { createRedisCache } from '@lumay/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  redisUp,
+  START_REDIS,
+  sleep,
+  startRedis,
+  stopRedis,
+  summary,
+  waitFor,
+} from '../support/redis-control.ts';
 import { TEST_REDIS_URL } from '../support/services.ts';
 
 /**
  * Stops and restarts the shared Redis under a steady stream of read-through calls: the cache must
  * degrade to the loader with bounded latency, open its circuit, and come back by itself.
  */
-const START_REDIS =
-  'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no ' +
-  '--dir /var/lib/redis --logfile /var/log/redis/ci.log';
 const TIMEOUT_MS = 50;
 const PREFIX = `test:redis-outage:${randomUUID()}:`;
-
-function redisUp(): boolean {
-  try {
-    return execSync('redis-cli ping', { stdio: 'pipe', timeout: 2_000 }).toString().trim() === 'PONG';
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await sleep(50);
-  }
-  return condition();
-}
-
-async function startRedis(): Promise<void> {
-  if (redisUp()) return;
-  execSync(START_REDIS, { stdio: 'pipe' });
-  if (!(await waitFor(redisUp, 10_000))) throw new Error('Redis did not come back');
-}
-
-function stopRedis(): void {
-  try {
-    execSync('redis-cli shutdown nosave', { stdio: 'pipe', timeout: 5_000 });
-  } catch {
-    // redis-cli reports the dropped connection of a successful shutdown as an error.
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] as number;
-}
-
-function summary(latencies: number[]) {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const round = (ms: number) => Math.round(ms * 100) / 100;
-  return {
-    calls: sorted.length,
-    p50: round(percentile(sorted, 0.5)),
-    p99: round(percentile(sorted, 0.99)),
-    max: round(sorted.at(-1) ?? Number.NaN),
-  };
-}
 
 /** A steady stream of read-throughs, one every `intervalMs`, recording latency and correctness. */
 function createStream(cache: RemoteCache, intervalMs = 5) {

@@ -81,4 +81,21 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('approval expiry on %s', (ki
     const next = await c.say(id, 'no');
     expect(contents(next)).toEqual(['Thanks for contacting us. Have a great day!']);
   });
+
+  it('resumes a conversation whose approval was decided but which never resumed (a crash in between)', async () => {
+    const { id, approval } = await c.toRefundApproval(agentId, '10425', 'Late');
+    // The decision committed, then the process died before resuming the conversation.
+    await target.owner("update approvals set status = 'rejected', decision_note = 'No.' where id = $1", [
+      approval.id,
+    ]);
+    expect((await c.transcript(id)).body.status).toBe('waiting_approval');
+    const services = createServices(target.deps);
+    const report = await services.approvals.sweep([target.demoTenantId]);
+    expect(report.recovered).toBe(1);
+    const transcript = await c.transcript(id);
+    expect(transcript.body.status).toBe('active');
+    expect(transcript.body.messages.map((m: { content: string }) => m.content)).toContain(
+      "I'm sorry, the refund for order 10425 was not approved. No.",
+    );
+  });
 });

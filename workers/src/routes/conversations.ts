@@ -261,7 +261,7 @@ export function registerConversationRoutes(app: OpenAPIHono<AppEnv>): void {
           );
       }
       await writes;
-    }) as never;
+    });
   });
 
   app.openapi(end, async (c) =>

@@ -214,7 +214,7 @@ export function createApprovalService(options: { db: Database; engine: Conversat
 
     /**
      * One sweep over tenants (`tenantIds` from the composition root): expires due approvals and finishes
-     * turns abandoned by dead instances. Errors of one tenant do not stop the others.
+     * turns abandoned by dead instances (and resumes conversations a failed resume left waiting). Errors of one tenant do not stop the others.
      */
     async sweep(
       tenantIds: readonly string[],
@@ -225,7 +225,7 @@ export function createApprovalService(options: { db: Database; engine: Conversat
       for (const tenantId of tenantIds) {
         try {
           expired += await expireDue(systemContext(tenantId), now);
-          recovered += await engine.recoverAbandoned(systemContext(tenantId, 'turn-recovery'));
+          recovered += await engine.recoverStalled(systemContext(tenantId, 'turn-recovery'));
         } catch (error) {
           console.error(
             JSON.stringify({

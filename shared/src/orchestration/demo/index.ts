@@ -1,3 +1,5 @@
-export { billingSpecialistFlow, DEMO_INTENTS, demoSupportFlow } from './demo-flow.ts';
+export { billingSpecialistFlow } from './billing-flow.ts';
+export { demoSupportFlow } from './demo-flow.ts';
+export { DEMO_INTENTS } from './demo-intents.ts';
 export type { DemoSeedDeps, DemoSeedReport } from './seed-demo.ts';
 export { seedDemoFlows } from './seed-demo.ts';

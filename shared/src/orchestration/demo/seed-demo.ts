@@ -1,6 +1,8 @@
 import type { RequestContext } from '../../governance/index.ts';
 import type { AgentService, AgentView } from '../agents.ts';
-import { billingSpecialistFlow, DEMO_INTENTS, demoSupportFlow } from './demo-flow.ts';
+import { billingSpecialistFlow } from './billing-flow.ts';
+import { demoSupportFlow } from './demo-flow.ts';
+import { DEMO_INTENTS } from './demo-intents.ts';
 
 /** What seeding the demo flows needs (the flow, agent and intent services fit). */
 export interface DemoSeedDeps {

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { AppError, newId } from '../../core/index.ts';
 import { appendAudit, type RequestContext } from '../../governance/index.ts';
 import { tables } from '../../platform/index.ts';
@@ -6,18 +6,20 @@ import type { AgentView } from '../agents.ts';
 import { chatFlowFor } from './chat-flow.ts';
 import { endConversationTree } from './end-conversation.ts';
 import type { EngineDeps } from './engine-deps.ts';
-import { conversationEvent, type TurnErrorCode, type TurnStopReason } from './events.ts';
+import { conversationEvent, type TurnStopReason } from './events.ts';
 import { indexFlow, type LoadedFlow } from './flow-loader.ts';
 import { createKeyedMutex } from './keyed-mutex.ts';
+import { makeRun } from './make-run.ts';
 import { type ResolvedEngineDeps, resolveEngineDeps } from './resolved-deps.ts';
 import { newDraft, type TurnSink } from './run-context.ts';
-import { makeRun, runConversation } from './runner.ts';
+import { runConversation } from './runner.ts';
 import { initialState } from './state.ts';
 import { commitDraft } from './step-commit.ts';
-import { type ConversationRow, loadConversationRow, type MessageView, turnReplies } from './store.ts';
+import { type ConversationRow, loadConversationRow } from './store.ts';
 import { tenantScope } from './tenant-scope.ts';
 import { type GateDecision, type GatePrepare, newTurn, passGate } from './turn-gate.ts';
 import { type DuplicateMessage, inboundPrepare, resumePrepare } from './turn-prepare.ts';
+import { buildResult, replayTurn, rootOf } from './turn-results.ts';
 import { type ConversationView, statusOf, type TurnResult, toConversationView } from './views.ts';
 
 /** What starts a conversation. */
@@ -41,23 +43,6 @@ export interface TurnOptions {
 }
 
 type RunDecision = Extract<GateDecision<unknown>, { kind: 'run' }>;
-
-function buildResult(
-  turnId: string,
-  duplicate: boolean,
-  reason: TurnStopReason,
-  messages: MessageView[],
-  conversation: ConversationView,
-  error: { code: TurnErrorCode; message: string } | undefined,
-): TurnResult {
-  const common = { turnId, duplicate, messages, conversation };
-  if (reason === 'failed') {
-    return { ...common, status: 'failed', reason, error: error ?? { code: 'flow_error', message: 'failed' } };
-  }
-  if (reason === 'awaiting_approval' || reason === 'awaiting_delegate')
-    return { ...common, status: 'suspended', reason };
-  return { ...common, status: 'success', reason };
-}
 
 /**
  * The conversation engine: deterministic, resumable execution of a flow for one conversation. State
@@ -131,35 +116,6 @@ export function createConversationEngine(engineDeps: EngineDeps) {
     return buildResult(run.turnId, false, reason, run.visible, toConversationView(row), run.error);
   }
 
-  /** The original answer to a repeated client message id. */
-  async function replay(
-    context: RequestContext,
-    conversationId: string,
-    turnId: string,
-  ): Promise<TurnResult> {
-    const { replies, end, row } = await deps.db.withTenant(tenantScope(context), async (tx) => {
-      const [ended] = await tx
-        .select({ data: tables.conversationEvents.data })
-        .from(tables.conversationEvents)
-        .where(
-          and(
-            eq(tables.conversationEvents.conversationId, conversationId),
-            eq(tables.conversationEvents.type, 'turn-end'),
-            sql`${tables.conversationEvents.data}->>'turnId' = ${turnId}`,
-          ),
-        );
-      return {
-        replies: await turnReplies(tx, conversationId, turnId),
-        end: ended?.data,
-        row: await loadConversationRow(tx, conversationId),
-      };
-    });
-    if (!row) throw new AppError('not_found', 'Conversation not found');
-    const reason = (end?.reason as TurnStopReason | undefined) ?? 'awaiting_input';
-    const error = end?.error as { code: TurnErrorCode; message: string } | undefined;
-    return buildResult(turnId, true, reason, replies, toConversationView(row), error);
-  }
-
   /**
    * Passes the gate and runs the turn `prepare` opened. A turn another instance abandoned is finished
    * first (then the gate is passed again), unless finishing it is all the caller wanted.
@@ -185,22 +141,6 @@ export function createConversationEngine(engineDeps: EngineDeps) {
       const result = await runRootTurn(context, decision, agent, flow, decision.takenOver ? undefined : sink);
       if (!decision.takenOver || finishAbandonedOnly) return result;
     }
-  }
-
-  async function rootOf(context: RequestContext, conversationId: string): Promise<string> {
-    return deps.db.withTenant(tenantScope(context), async (tx) => {
-      let current = await loadConversationRow(tx, conversationId);
-      if (!current) throw new AppError('not_found', 'Conversation not found');
-      for (let depth = 0; current.parentConversationId && depth < 10; depth += 1) {
-        const parent: ConversationRow | undefined = await loadConversationRow(
-          tx,
-          current.parentConversationId,
-        );
-        if (!parent) break;
-        current = parent;
-      }
-      return current.id;
-    });
   }
 
   async function start(
@@ -270,12 +210,14 @@ export function createConversationEngine(engineDeps: EngineDeps) {
         inboundPrepare(message),
         options.sink,
       );
-      return 'duplicateOf' in outcome ? replay(context, conversationId, outcome.duplicateOf) : outcome;
+      return 'duplicateOf' in outcome
+        ? replayTurn(deps, context, conversationId, outcome.duplicateOf)
+        : outcome;
     });
   }
 
   async function resume(context: RequestContext, conversationId: string): Promise<TurnResult | null> {
-    const rootId = await rootOf(context, conversationId);
+    const rootId = await rootOf(deps, context, conversationId);
     return mutex.run(rootId, () => gated<null>(context, rootId, resumePrepare(), undefined, true));
   }
 
@@ -305,23 +247,41 @@ export function createConversationEngine(engineDeps: EngineDeps) {
     });
   }
 
-  async function recoverAbandoned(context: RequestContext, limit = 50): Promise<number> {
+  /**
+   * Finishes what a crash or a failed resume left behind in the caller's tenant: turns whose lease
+   * expired, and conversations still waiting on an approval that was decided. Returns how many.
+   */
+  async function recoverStalled(context: RequestContext, limit = 50): Promise<number> {
     const now = deps.clock.now().toISOString();
-    const rows = await deps.db.withTenant(tenantScope(context), (tx) =>
-      tx
-        .select({ id: tables.conversations.id })
-        .from(tables.conversations)
+    const { conversations, approvals } = tables;
+    const ids = await deps.db.withTenant(tenantScope(context), async (tx) => {
+      const abandoned = await tx
+        .select({ id: conversations.id })
+        .from(conversations)
         .where(
           and(
-            sql`jsonb_typeof(${tables.conversations.state}->'turn') = 'object'`,
-            sql`${tables.conversations.state}->'turn'->>'leaseExpiresAt' < ${now}`,
-            sql`${tables.conversations.parentConversationId} is null`,
+            sql`jsonb_typeof(${conversations.state}->'turn') = 'object'`,
+            sql`${conversations.state}->'turn'->>'leaseExpiresAt' < ${now}`,
+            isNull(conversations.parentConversationId),
           ),
         )
-        .limit(limit),
-    );
-    for (const row of rows) await resume(context, row.id);
-    return rows.length;
+        .limit(limit);
+      const decided = await tx
+        .select({ id: conversations.id })
+        .from(conversations)
+        .innerJoin(approvals, eq(approvals.conversationId, conversations.id))
+        .where(
+          and(
+            eq(conversations.status, 'waiting_approval'),
+            ne(approvals.status, 'pending'),
+            sql`${conversations.state}->'waiting'->>'approvalId' = ${approvals.id}`,
+          ),
+        )
+        .limit(limit);
+      return [...new Set([...abandoned, ...decided].map((row) => row.id))];
+    });
+    for (const id of ids) await resume(context, id);
+    return ids.length;
   }
 
   return {
@@ -337,10 +297,10 @@ export function createConversationEngine(engineDeps: EngineDeps) {
     resume,
     /** Ends a conversation from outside its flow: descendants end too, pending approvals expire. */
     end,
-    /** Finishes turns whose instance died (lease expired) in the caller's tenant; returns how many. */
-    recoverAbandoned,
+    /** Finishes abandoned turns and conversations waiting on a decided approval; returns how many. */
+    recoverStalled,
     /** The root of a delegation chain (the conversation the user talks to). */
-    rootOf,
+    rootOf: (context: RequestContext, conversationId: string) => rootOf(deps, context, conversationId),
     /** The clock the engine reads (approvals and the sweeper share it). */
     clock: deps.clock,
   };

@@ -124,9 +124,14 @@ export async function runIntentRouter(
   }
   let choice: { intent: string; confidence: number; source: string } | undefined;
   if (run.deps.classify) {
-    const answer = await run.deps.classify(run.context, run.agent, input.text);
-    if (names.includes(answer.intent)) {
-      choice = { intent: answer.intent, confidence: answer.confidence ?? 1, source: answer.source };
+    try {
+      const answer = await run.deps.classify(run.context, run.agent, input.text);
+      if (names.includes(answer.intent)) {
+        choice = { intent: answer.intent, confidence: answer.confidence ?? 1, source: answer.source };
+      }
+    } catch (error) {
+      // A classifier outage degrades to the lexical matcher; it does not end the conversation.
+      if (run.budget.signal.aborted) throw error;
     }
   }
   if (!choice || choice.confidence < node.threshold) {
