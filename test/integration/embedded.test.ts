@@ -168,7 +168,10 @@ describe('embedded default (npm start)', () => {
         const token = await loginAt(server.baseUrl, 'demo@lumay.local', DEMO_PASSWORD);
         const agents = await json(`${server.baseUrl}/v1/agents`, { token });
         expect(agents.status).toBe(200);
-        expect(agents.body.data.map((agent: { name: string }) => agent.name)).toEqual(['Demo support agent']);
+        expect(agents.body.data.map((agent: { name: string }) => agent.name)).toEqual([
+          'Billing specialist',
+          'Demo support agent',
+        ]);
 
         const created = await json(`${server.baseUrl}/v1/agents`, {
           method: 'POST',
@@ -212,7 +215,7 @@ describe('embedded default (npm start)', () => {
         const token = await loginAt(server.baseUrl, 'demo@lumay.local', DEMO_PASSWORD);
         const agents = await json(`${server.baseUrl}/v1/agents`, { token });
         const names = agents.body.data.map((agent: { name: string }) => agent.name).sort();
-        expect(names).toEqual(['Created in the first run', 'Demo support agent']);
+        expect(names).toEqual(['Billing specialist', 'Created in the first run', 'Demo support agent']);
         expect(agents.body.data.map((agent: { id: string }) => agent.id)).toContain(firstRunAgentId);
 
         const adminToken = await loginAt(server.baseUrl, 'admin@lumay.local', ADMIN_PASSWORD);
@@ -251,7 +254,7 @@ describe('embedded default (npm start)', () => {
 
         await loginAt(server.baseUrl, 'admin@lumay.local', admin as string);
         const token = await loginAt(server.baseUrl, 'demo@lumay.local', demo as string);
-        expect((await json(`${server.baseUrl}/v1/agents`, { token })).body.data).toHaveLength(1);
+        expect((await json(`${server.baseUrl}/v1/agents`, { token })).body.data).toHaveLength(2);
       } finally {
         expect(await stop(server)).toEqual({ code: 0, signal: null });
       }

@@ -52,6 +52,19 @@ const BODY_ROUTES: Record<string, BodySpec> = {
     valid: () => ({ name: 'never' }),
     wrongTypes: { name: {}, status: 1, expectedVersion: '1' },
   },
+  'POST /v1/conversations': {
+    valid: () => ({ agentId: fakeId('agt') }),
+    wrongTypes: { agentId: 1, channel: 2, metadata: 'x' },
+  },
+  'POST /v1/conversations/:id/messages': {
+    valid: () => ({ text: 'never' }),
+    wrongTypes: { text: 1, digits: 2, clientMessageId: {} },
+  },
+  'POST /v1/conversations/:id/end': { valid: () => ({}), wrongTypes: { outcome: 1 } },
+  'POST /v1/approvals/:id/approve': { valid: () => ({}), wrongTypes: { data: 'x', note: 1 } },
+  'POST /v1/approvals/:id/reject': { valid: () => ({}), wrongTypes: { note: 1 } },
+  'POST /v1/handoffs/:id/accept': { valid: () => ({}), wrongTypes: { note: 1 } },
+  'POST /v1/handoffs/:id/close': { valid: () => ({}), wrongTypes: { note: 1 } },
   'POST /v1/flows': {
     valid: () => ({ name: 'never', definition: { start: 'a', nodes: [{ id: 'a', type: 'end' }] } }),
     wrongTypes: { name: 1, definition: 'x' },
@@ -307,13 +320,18 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('bad input on %s', (kind) =>
         });
         expectClientError(response, [400, 404]);
       }
-      const prefix = template.includes('/members/')
-        ? 'usr'
-        : template.includes('/api-keys/')
-          ? 'key'
-          : template.includes('/knowledge-bases/')
-            ? 'kbs'
-            : 'agt';
+      const prefixes: [string, string][] = [
+        ['/members/', 'usr'],
+        ['/api-keys/', 'key'],
+        ['/knowledge-bases/', 'kbs'],
+        ['/conversations/', 'cnv'],
+        ['/approvals/', 'apr'],
+        ['/handoffs/', 'hnd'],
+        ['/flows/', 'flw'],
+        ['/model-providers/', 'mpr'],
+        ['/intents/', 'itn'],
+      ];
+      const prefix = prefixes.find(([segment]) => template.includes(segment))?.[1] ?? 'agt';
       const missing = await api.call(method, template.replace(/:[A-Za-z]+/, fakeId(prefix)), {
         token: ownerToken,
         body,

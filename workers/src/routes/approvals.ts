@@ -15,6 +15,7 @@ import { ConversationSchema, MessageSchema } from './conversations.ts';
 
 const STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
 
+/** A human-in-the-loop approval. */
 export const ApprovalSchema = z
   .object({
     id: z.string(),
@@ -100,6 +101,7 @@ const reject = createRoute({
   responses: { 200: jsonResponse('The decision and the follow-up', DecisionResponse), ...standardErrors },
 });
 
+/** Approvals: list, read, approve (with edits), reject; a decision resumes the conversation. */
 export function registerApprovalRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) =>
     c.json(await c.get('services').approvals.list(requestContextOf(c), c.req.valid('query')), 200),

@@ -15,6 +15,7 @@ import {
 
 const STATUSES = ['active', 'waiting_approval', 'delegated', 'handed_off', 'ended', 'failed'] as const;
 
+/** A transcript message. */
 export const MessageSchema = z
   .object({
     id: z.string(),
@@ -29,6 +30,7 @@ export const MessageSchema = z
   })
   .openapi('Message');
 
+/** A conversation (without its transcript). */
 export const ConversationSchema = z
   .object({
     id: z.string(),
@@ -197,6 +199,7 @@ function turnBody(result: TurnResult) {
   };
 }
 
+/** Conversations: start, messages (JSON or server-sent events), transcript, list, end. */
 export function registerConversationRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(create, async (c) => {
     const body = c.req.valid('json');

@@ -82,6 +82,7 @@ const close = createRoute({
   },
 });
 
+/** Handoffs to people: list, read, accept, close. */
 export function registerHandoffRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) =>
     c.json(await c.get('services').handoffs.list(requestContextOf(c), c.req.valid('query')), 200),

@@ -33,6 +33,7 @@ export interface ApprovalDecisionResult {
   messages: MessageView[];
 }
 
+/** A stored approval as the API shows it. */
 export function toApprovalView(row: ApprovalRow): ApprovalView {
   return {
     id: row.id,

@@ -21,6 +21,7 @@ export interface HandoffView {
   updatedAt: string;
 }
 
+/** A stored handoff as the API shows it. */
 export function toHandoffView(row: HandoffRow): HandoffView {
   return {
     id: row.id,

@@ -13,6 +13,7 @@ export interface LoadedFlow {
   readonly nodes: ReadonlyMap<string, FlowNode>;
 }
 
+/** A definition with its nodes indexed by id. */
 export function indexFlow(definition: FlowDefinition): LoadedFlow {
   return { definition, nodes: new Map(definition.nodes.map((node) => [node.id, node])) };
 }

@@ -46,12 +46,14 @@ function takeInput(draft: StepDraft): { text: string; digits: string | null } | 
   return { text: input.text, digits: input.digits };
 }
 
+/** message: says the rendered text and moves on. */
 export function runMessage(run: Run, node: NodeOf<'message'>, draft: StepDraft): StepOutcome {
   say(run, draft, node.id, render(run, draft, node.text));
   draft.state.cursor = node.next;
   return CONTINUE;
 }
 
+/** set: assigns expression values to `vars`, in order. */
 export function runSet(run: Run, node: NodeOf<'set'>, draft: StepDraft): StepOutcome {
   const scope = expressionScope(run, draft.state);
   for (const [name, expression] of Object.entries(node.assign)) {
@@ -62,6 +64,7 @@ export function runSet(run: Run, node: NodeOf<'set'>, draft: StepDraft): StepOut
   return CONTINUE;
 }
 
+/** condition: the first branch whose expression is truthy, else `else`. */
 export function runCondition(run: Run, node: NodeOf<'condition'>, draft: StepDraft): StepOutcome {
   const scope = expressionScope(run, draft.state);
   const taken = node.branches.find((branch) => isTruthy(evaluateExpression(branch.when, scope)));
@@ -70,6 +73,10 @@ export function runCondition(run: Run, node: NodeOf<'condition'>, draft: StepDra
   return CONTINUE;
 }
 
+/**
+ * collect: without unconsumed input, says the prompt and waits; with input, validates it by `valueType`
+ * into `slots.<slot>`, re-prompting up to `maxAttempts` before `onFail`.
+ */
 export function runCollect(run: Run, node: NodeOf<'collect'>, draft: StepDraft): StepOutcome {
   const input = takeInput(draft);
   const attempts = draft.state.attempts[node.id] ?? 0;
@@ -104,6 +111,10 @@ export function runCollect(run: Run, node: NodeOf<'collect'>, draft: StepDraft):
   return stop('awaiting_input');
 }
 
+/**
+ * intent_router: waits for input, then routes by the classifier (or DTMF position, or the lexical
+ * fallback) when the confidence reaches the threshold, else `fallback`.
+ */
 export async function runIntentRouter(
   run: Run,
   node: NodeOf<'intent_router'>,
@@ -152,6 +163,7 @@ export async function runIntentRouter(
   return CONTINUE;
 }
 
+/** tool: calls the registry with the evaluated input (a tool-call event); failures take `onError`. */
 export async function runTool(run: Run, node: NodeOf<'tool'>, draft: StepDraft): Promise<StepOutcome> {
   const input = evaluateRecord(run, draft, node.input);
   const startedAt = Date.now();
@@ -192,6 +204,7 @@ export async function runTool(run: Run, node: NodeOf<'tool'>, draft: StepDraft):
   return CONTINUE;
 }
 
+/** approval: stores the approval and `approval.requested` (outbox), says `message`, suspends. */
 export function runApproval(run: Run, node: NodeOf<'approval'>, draft: StepDraft): StepOutcome {
   const data = evaluateRecord(run, draft, node.data);
   const approvalId = newId('approval');
@@ -229,6 +242,7 @@ export function runApproval(run: Run, node: NodeOf<'approval'>, draft: StepDraft
   return stop('awaiting_approval');
 }
 
+/** handoff: stores the handoff with the rendered summary, says `message`, hands the conversation off. */
 export function runHandoff(run: Run, node: NodeOf<'handoff'>, draft: StepDraft): StepOutcome {
   const handoffId = newId('handoff');
   const summary = node.summary ? render(run, draft, node.summary) : null;
@@ -258,6 +272,7 @@ export function runHandoff(run: Run, node: NodeOf<'handoff'>, draft: StepDraft):
   return stop('handed_off');
 }
 
+/** end: says `message`, evaluates `result` (for a delegating parent) and ends the conversation. */
 export function runEnd(run: Run, node: NodeOf<'end'>, draft: StepDraft): StepOutcome {
   if (node.message) say(run, draft, node.id, render(run, draft, node.message));
   if (node.result) {

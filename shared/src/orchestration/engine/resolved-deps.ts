@@ -18,6 +18,7 @@ export interface ResolvedEngineDeps extends EngineDeps {
   emit(events: readonly RecordedConversationEvent[]): void;
 }
 
+/** Applies the defaults: system clock, offline model, cost capture on, random instance id. */
 export function resolveEngineDeps(deps: EngineDeps): ResolvedEngineDeps {
   const offline = createOffline().languageModel();
   return {

@@ -69,7 +69,9 @@ export type StepOutcome =
   | { readonly continue: true }
   | { readonly continue: false; readonly reason: TurnStopReason };
 
+/** Go on with the next node. */
 export const CONTINUE: StepOutcome = { continue: true };
+/** End the run here, for this reason. */
 export const stop = (reason: TurnStopReason): StepOutcome => ({ continue: false, reason });
 
 /** A turn cannot go on: the conversation fails with this code (the "defined error outcome"). */
@@ -83,6 +85,7 @@ export class TurnFailure extends Error {
   }
 }
 
+/** A new step on a copy of the run's current state. */
 export function newDraft(run: Run): StepDraft {
   return { state: structuredClone(run.state), messages: [], events: [], extra: [] };
 }

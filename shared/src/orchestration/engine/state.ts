@@ -17,6 +17,7 @@ const Waiting = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('child'), nodeId: z.string(), conversationId: z.string() }),
   z.object({ kind: z.literal('handoff'), nodeId: z.string(), handoffId: z.string() }),
 ]);
+/** What a conversation waits for between turns. */
 export type Waiting = z.infer<typeof Waiting>;
 
 const TurnInProgress = z.object({
@@ -27,8 +28,10 @@ const TurnInProgress = z.object({
   leaseExpiresAt: z.string(),
   owner: z.string(),
 });
+/** The turn in progress and its lease. */
 export type TurnInProgress = z.infer<typeof TurnInProgress>;
 
+/** The schema of the persisted state. */
 export const EngineState = z.object({
   version: z.literal(1),
   /** The node to execute next; null once the conversation is over. */

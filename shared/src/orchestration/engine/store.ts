@@ -22,6 +22,7 @@ export interface MessageView {
   createdAt: string;
 }
 
+/** A stored message as the API shows it. */
 export function toMessageView(row: MessageRow): MessageView {
   return {
     id: row.id,
@@ -83,6 +84,7 @@ export class StaleConversationError extends AppError {
   }
 }
 
+/** One conversation row, optionally locked (`FOR UPDATE`) for the rest of the transaction. */
 export async function loadConversationRow(
   tx: Tx,
   conversationId: string,

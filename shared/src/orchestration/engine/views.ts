@@ -22,6 +22,7 @@ export interface ConversationView {
   endedAt: string | null;
 }
 
+/** A stored conversation as the API shows it. */
 export function toConversationView(row: ConversationRow): ConversationView {
   const state = parseState(row.state);
   const waiting = state.waiting;
