@@ -320,18 +320,20 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('bad input on %s', (kind) =>
         });
         expectClientError(response, [400, 404]);
       }
-      const prefixes: [string, string][] = [
-        ['/members/', 'usr'],
-        ['/api-keys/', 'key'],
-        ['/knowledge-bases/', 'kbs'],
-        ['/conversations/', 'cnv'],
-        ['/approvals/', 'apr'],
-        ['/handoffs/', 'hnd'],
-        ['/flows/', 'flw'],
-        ['/model-providers/', 'mpr'],
-        ['/intents/', 'itn'],
-      ];
-      const prefix = prefixes.find(([segment]) => template.includes(segment))?.[1] ?? 'agt';
+      // The id prefix of the resource named just before the first path parameter.
+      const resource = /\/([a-z-]+)\/:[A-Za-z]+/.exec(template)?.[1] ?? 'agents';
+      const prefixes: Record<string, string> = {
+        members: 'usr',
+        'api-keys': 'key',
+        'knowledge-bases': 'kbs',
+        conversations: 'cnv',
+        approvals: 'apr',
+        handoffs: 'hnd',
+        flows: 'flw',
+        'model-providers': 'mpr',
+        intents: 'itn',
+      };
+      const prefix = prefixes[resource] ?? 'agt';
       const missing = await api.call(method, template.replace(/:[A-Za-z]+/, fakeId(prefix)), {
         token: ownerToken,
         body,
