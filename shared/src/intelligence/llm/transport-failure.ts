@@ -1,3 +1,5 @@
+import { ModelCallError, type ModelCallErrorKind, type ModelIdentity } from './errors.ts';
+
 /**
  * The vendor-neutral shape of a failed HTTP exchange. Each SDK client wrapper (the one file that
  * imports the SDK) translates the SDK's error classes into this, so the adapters' `*-error.ts`
@@ -59,4 +61,64 @@ export function parseRetryAfter(headers: Headers | undefined, now: number = Date
   const date = Date.parse(retryAfter);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
+}
+
+/** What a vendor's error body says about an HTTP failure. */
+export interface HttpFailureDetail {
+  kind: ModelCallErrorKind;
+  /** The vendor's own message, when its body had one. */
+  message?: string | undefined;
+  requestId?: string | undefined;
+}
+
+/**
+ * Maps a failed model call (a `TransportFailure` from a client wrapper, or a stray error) to a
+ * `ModelCallError`. Only HTTP failures differ between vendors: `readHttp` reads the vendor's error
+ * body; timeouts, aborts, connection failures and malformed bodies are mapped the same for all.
+ */
+export function mapTransportFailure(
+  error: unknown,
+  model: ModelIdentity,
+  readHttp: (failure: TransportFailure) => HttpFailureDetail,
+): ModelCallError {
+  if (error instanceof ModelCallError) return error;
+  const base = { provider: model.provider, modelId: model.modelId, cause: error };
+  if (!(error instanceof TransportFailure)) {
+    const message = error instanceof Error ? error.message : String(error);
+    return new ModelCallError({ ...base, kind: 'unknown', message: `${model.provider}: ${message}` });
+  }
+  switch (error.reason) {
+    case 'aborted':
+      return new ModelCallError({
+        ...base,
+        kind: 'aborted',
+        message: `${model.provider}: the call was aborted`,
+      });
+    case 'timeout':
+      return new ModelCallError({
+        ...base,
+        kind: 'timeout',
+        message: `${model.provider}: the call timed out`,
+      });
+    case 'connection':
+      return new ModelCallError({ ...base, kind: 'network', message: `${model.provider}: ${error.message}` });
+    case 'malformed':
+      return new ModelCallError({
+        ...base,
+        kind: 'invalid-response',
+        message: `${model.provider}: the response was not valid JSON (${error.message})`,
+      });
+    case 'http': {
+      const detail = readHttp(error);
+      const retryAfterMs = parseRetryAfter(error.headers);
+      return new ModelCallError({
+        ...base,
+        kind: detail.kind,
+        message: `${model.provider}: ${detail.message ?? error.message}`,
+        ...(error.status !== undefined ? { status: error.status } : {}),
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        ...(detail.requestId !== undefined ? { requestId: detail.requestId } : {}),
+      });
+    }
+  }
 }

@@ -1,5 +1,5 @@
-import { ModelCallError, type ModelCallErrorKind, type ModelIdentity } from '../errors.ts';
-import { parseRetryAfter, TransportFailure } from '../transport-failure.ts';
+import type { ModelCallError, ModelCallErrorKind, ModelIdentity } from '../errors.ts';
+import { mapTransportFailure } from '../transport-failure.ts';
 import { anthropicErrorBodySchema } from './anthropic-api.ts';
 
 const KIND_BY_ERROR_TYPE: Readonly<Record<string, ModelCallErrorKind>> = {
@@ -35,49 +35,16 @@ function kindFor(status: number | undefined, errorType: string | undefined): Mod
  * `ModelCallError`. Error events inside a stream have no status; their `error.type` decides.
  */
 export function mapAnthropicError(error: unknown, model: ModelIdentity): ModelCallError {
-  if (error instanceof ModelCallError) return error;
-  const base = { provider: model.provider, modelId: model.modelId, cause: error };
-  if (!(error instanceof TransportFailure)) {
-    const message = error instanceof Error ? error.message : String(error);
-    return new ModelCallError({ ...base, kind: 'unknown', message: `${model.provider}: ${message}` });
-  }
-  switch (error.reason) {
-    case 'aborted':
-      return new ModelCallError({
-        ...base,
-        kind: 'aborted',
-        message: `${model.provider}: the call was aborted`,
-      });
-    case 'timeout':
-      return new ModelCallError({
-        ...base,
-        kind: 'timeout',
-        message: `${model.provider}: the call timed out`,
-      });
-    case 'connection':
-      return new ModelCallError({ ...base, kind: 'network', message: `${model.provider}: ${error.message}` });
-    case 'malformed':
-      return new ModelCallError({
-        ...base,
-        kind: 'invalid-response',
-        message: `${model.provider}: the response was not valid JSON (${error.message})`,
-      });
-    case 'http': {
-      const parsed = anthropicErrorBodySchema.safeParse(error.body);
-      const detail = parsed.success ? parsed.data.error : undefined;
-      const retryAfterMs = parseRetryAfter(error.headers);
-      const requestId =
-        error.headers?.get('request-id') ??
+  return mapTransportFailure(error, model, (failure) => {
+    const parsed = anthropicErrorBodySchema.safeParse(failure.body);
+    const detail = parsed.success ? parsed.data.error : undefined;
+    return {
+      kind: kindFor(failure.status, detail?.type ?? undefined),
+      message: detail?.message ?? undefined,
+      requestId:
+        failure.headers?.get('request-id') ??
         (parsed.success ? parsed.data.request_id : undefined) ??
-        undefined;
-      return new ModelCallError({
-        ...base,
-        kind: kindFor(error.status, detail?.type ?? undefined),
-        message: `${model.provider}: ${detail?.message ?? error.message}`,
-        ...(error.status !== undefined ? { status: error.status } : {}),
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-        ...(requestId !== undefined ? { requestId } : {}),
-      });
-    }
-  }
+        undefined,
+    };
+  });
 }
