@@ -3,6 +3,7 @@
  * voice node. Runtime-neutral (Web-standard APIs only); Node-only adapters live in `./node.ts`.
  */
 export * from './analytics/index.ts';
+export * from './assembly/index.ts';
 export * from './core/index.ts';
 export * from './governance/index.ts';
 export * from './intelligence/index.ts';

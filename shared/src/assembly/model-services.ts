@@ -1,18 +1,17 @@
+import { createCostService } from '../analytics/index.ts';
+import { createSecretService, type SecretKeyring } from '../governance/index.ts';
 import {
   createAgentCompletionService,
-  createCostService,
   createGuardedFetch,
   createIntentClassificationService,
   createIntentService,
   createModelProviderService,
   createModelRegistry,
-  createSecretService,
-  type Database,
   type ModelEndpointPolicy,
   type ModelProviderDeps,
   type ModelRegistry,
-  type SecretKeyring,
-} from '@lumay/shared';
+} from '../intelligence/index.ts';
+import type { Database } from '../platform/index.ts';
 
 /** The model-related dependencies a composition root may hand to `buildApp`; all optional. */
 export interface ModelDeps {

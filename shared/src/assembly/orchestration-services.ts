@@ -1,23 +1,24 @@
+import { type Clock, isAppError } from '../core/index.ts';
+import {
+  type IntentClassificationService,
+  type KnowledgeServices,
+  type ModelProviderDeps,
+  type RetrievedChunk,
+  resolveAgentModels,
+} from '../intelligence/index.ts';
 import {
   type AgentService,
-  type Clock,
   createApprovalService,
   createConversationEngine,
   createConversationService,
   createDemoTools,
   createHandoffService,
   createInMemoryToolRegistry,
-  type Database,
-  type IntentClassificationService,
-  isAppError,
-  type KnowledgeServices,
-  type ModelProviderDeps,
   type RecordedConversationEvent,
-  type RetrievedChunk,
-  resolveAgentModels,
   resolveFlowVersion,
   type ToolRegistry,
-} from '@lumay/shared';
+} from '../orchestration/index.ts';
+import type { Database } from '../platform/index.ts';
 
 /** Orchestration settings a composition root may hand to `buildApp`; all optional. */
 export interface OrchestrationDeps {
