@@ -1,4 +1,10 @@
-export type { VoiceNodeState } from './app.ts';
+export type { VoiceAppState, VoiceNodeState } from './app.ts';
 export { buildVoiceApp } from './app.ts';
-export type { VoiceServer } from './server.ts';
+export type { CallTurnRecord, ClaimedCall, VoiceBackend } from './call/backend.ts';
+export { AgentVoiceSettings, voiceSettingsOf } from './call/settings.ts';
+export { type VoiceConfig, voiceConfigSchema } from './config.ts';
+export { createOutboundDialer, registerOutboundDialer } from './outbound.ts';
+export { createOutboundCallStore, createPlatformVoiceBackend } from './platform-backend.ts';
+export { startVoiceRuntime } from './runtime.ts';
+export type { VoiceServer, VoiceServerOptions } from './server.ts';
 export { startVoiceServer } from './server.ts';

@@ -19,7 +19,7 @@ import {
   createPostgresOwner,
   migratePostgres,
 } from '@lumay/shared/node';
-import { startVoiceServer } from '@lumay/voice-node';
+import { startVoiceRuntime, voiceConfigSchema } from '@lumay/voice-node';
 import { buildApp } from './app.ts';
 import { type EmbeddedConfig, embeddedConfigSchema } from './config.ts';
 import {
@@ -27,6 +27,7 @@ import {
   loadConfig,
   loadOrCreateSecretKeys,
   loadOrCreateTokenKeys,
+  loadOrCreateVoiceDevAccount,
   nodeClientIp,
   nodeResolveHost,
   saveFirstRunCredentials,
@@ -121,7 +122,26 @@ async function main(): Promise<void> {
       resolve(instance),
     );
   });
-  const voice = await startVoiceServer({ port: config.VOICE_PORT, host: config.HOST });
+  // The voice node shares this process and the same services; without a Twilio account configured it
+  // uses a generated stand-in account so a simulated caller (npm run call:demo) can place signed calls.
+  const voiceEnv = loadConfig(voiceConfigSchema);
+  const devAccount =
+    voiceEnv.TWILIO_ACCOUNT_SID && voiceEnv.TWILIO_AUTH_TOKEN
+      ? null
+      : await loadOrCreateVoiceDevAccount(config.LUMAY_DATA_DIR);
+  const voiceConfig = {
+    ...voiceEnv,
+    VOICE_PORT: config.VOICE_PORT,
+    PUBLIC_BASE_URL: voiceEnv.PUBLIC_BASE_URL ?? `https://localhost:${config.VOICE_PORT}`,
+    ...(devAccount ? { TWILIO_ACCOUNT_SID: devAccount.accountSid, TWILIO_AUTH_TOKEN: devAccount.authToken } : {}),
+  };
+  const voice = await startVoiceRuntime({
+    config: voiceConfig,
+    core: createServices(deps),
+    db: database.db,
+    bus: deps.bus,
+    host: config.HOST,
+  });
 
   const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
   const generated: string[] = [];
@@ -141,7 +161,8 @@ async function main(): Promise<void> {
       `  management API   ${base}`,
       `  API docs         ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
       `  readiness        ${base}/readyz`,
-      `  voice node       http://${config.HOST}:${voice.port}/healthz`,
+      `  voice node       http://${config.HOST}:${voice.port}/healthz   (Twilio webhooks: ${voiceConfig.PUBLIC_BASE_URL}/twilio/voice)`,
+      `  demo phone line  +15550100000 → demo agent   (try it: npm run call:demo)`,
       `  database         ${config.DATABASE_URL ? 'Postgres (DATABASE_URL)' : `PGlite in ${config.LUMAY_DATA_DIR}`}`,
       '',
       `  platform admin   ${report.admin.email}`,

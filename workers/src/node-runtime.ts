@@ -103,6 +103,30 @@ export async function loadOrCreateSecretKeys(dataDir: string): Promise<string> {
   return spec;
 }
 
+/**
+ * The embedded default's stand-in Twilio account (so a simulated caller can place signed calls with no
+ * Twilio account): an `AC…` sid and an auth token generated once into LUMAY_DATA_DIR/voice-dev.json.
+ */
+export async function loadOrCreateVoiceDevAccount(
+  dataDir: string,
+): Promise<{ accountSid: string; authToken: string }> {
+  const path = join(dataDir, 'voice-dev.json');
+  try {
+    const stored = JSON.parse(await readFile(path, 'utf8')) as { accountSid?: unknown; authToken?: unknown };
+    if (typeof stored.accountSid === 'string' && typeof stored.authToken === 'string') {
+      return { accountSid: stored.accountSid, authToken: stored.authToken };
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError)) throw error;
+  }
+  await mkdir(dataDir, { recursive: true });
+  const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
+  const account = { accountSid: `AC${hex(16)}`, authToken: hex(16) };
+  await writeFile(path, `${JSON.stringify(account, null, 2)}\n`, { mode: 0o600 });
+  await chmod(path, 0o600);
+  return account;
+}
+
 /** Resolves every address of a host (for the model endpoint check when private endpoints are off). */
 export async function nodeResolveHost(hostname: string): Promise<string[]> {
   return (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, ne } from 'drizzle-orm';
 import { AppError } from '../../core/index.ts';
-import type { RequestContext } from '../../governance/index.ts';
+import { appendAudit, type RequestContext } from '../../governance/index.ts';
 import { type Database, tables } from '../../platform/index.ts';
 import {
   type ConversationEngine,
@@ -15,12 +15,17 @@ import {
   toMessageView,
 } from '../engine/index.ts';
 
+/** The channel of test-run conversations (agent test suites); lists leave it out unless asked for. */
+export const TEST_CHANNEL = 'test';
+
 /** Filters of the conversation list. */
 export interface ConversationFilters {
   limit: number;
   cursor?: string | undefined;
   agentId?: string | undefined;
   status?: ConversationStatus | undefined;
+  /** Only this channel; without it, every channel but `test` (test runs are not customer traffic). */
+  channel?: string | undefined;
 }
 
 /** A conversation with its transcript. */
@@ -87,6 +92,45 @@ export function createConversationService(db: Database, engine: ConversationEngi
       });
     },
 
+    /**
+     * A voice caller barged in: the assistant message is cut to what the caller heard, so the next
+     * LLM turn's history holds only that. The full text stays in the message metadata (`spokenText`).
+     * Idempotent; only assistant messages of the conversation can be cut, and only shortened.
+     */
+    async recordInterruption(
+      context: RequestContext,
+      conversationId: string,
+      messageId: string,
+      heardText: string,
+    ): Promise<MessageView> {
+      return db.withTenant(scopeOf(context), async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(tables.messages)
+          .where(and(eq(tables.messages.id, messageId), eq(tables.messages.conversationId, conversationId)));
+        if (!row || row.role !== 'assistant') throw new AppError('not_found', 'Assistant message not found');
+        const spokenText =
+          typeof row.metadata.spokenText === 'string' ? row.metadata.spokenText : row.content;
+        const heard = heardText.trim();
+        if (!spokenText.startsWith(heard)) {
+          throw new AppError('validation_failed', 'The heard text must be a prefix of the spoken text');
+        }
+        const [updated] = await tx
+          .update(tables.messages)
+          .set({ content: heard, metadata: { ...row.metadata, interrupted: true, spokenText } })
+          .where(eq(tables.messages.id, messageId))
+          .returning();
+        if (!updated) throw new Error('update returned no row');
+        await appendAudit(tx, context, {
+          action: 'message.interrupt',
+          resourceType: 'message',
+          resourceId: messageId,
+          after: { conversationId, heardChars: heard.length, spokenChars: spokenText.length },
+        });
+        return toMessageView(updated);
+      });
+    },
+
     /** Checks that a message would be accepted (404 / 409 otherwise) before a stream opens. */
     async checkAcceptsMessage(context: RequestContext, conversationId: string, clientMessageId?: string) {
       await db.withTenant(scopeOf(context), (tx) => checkAcceptsMessage(tx, conversationId, clientMessageId));
@@ -103,6 +147,9 @@ export function createConversationService(db: Database, engine: ConversationEngi
               filters.cursor ? lt(tables.conversations.id, filters.cursor) : undefined,
               filters.agentId ? eq(tables.conversations.agentId, filters.agentId) : undefined,
               filters.status ? eq(tables.conversations.status, filters.status) : undefined,
+              filters.channel
+                ? eq(tables.conversations.channel, filters.channel)
+                : ne(tables.conversations.channel, TEST_CHANNEL),
             ),
           )
           .orderBy(desc(tables.conversations.id))

@@ -83,6 +83,9 @@ export async function runLlm(run: Run, node: LlmNode, draft: StepDraft): Promise
     : undefined;
   const ids = preassignIds(run);
   const stream = node.say && run.sink ? run.sink : undefined;
+  // A voice caller barging in aborts `interrupt`: the reply stops where it is and the partial text is kept.
+  const interrupt = stream?.interrupt;
+  const signal = interrupt ? AbortSignal.any([run.budget.signal, interrupt]) : run.budget.signal;
   const common = {
     models,
     ...(system ? { system } : {}),
@@ -94,13 +97,14 @@ export async function runLlm(run: Run, node: LlmNode, draft: StepDraft): Promise
       conversationId: run.conversationId,
       ...(run.parentAgentId ? { parentAgentId: run.parentAgentId } : {}),
     },
-    signal: run.budget.signal,
+    signal,
     timeoutMs: Math.max(1, run.budget.deadline - Date.now()),
     ...(recorder ? { onModelCall: recorder.listener } : {}),
     ...(run.deps.modelCallHooks ? { hooks: run.deps.modelCallHooks } : {}),
   };
 
   let text = '';
+  let interrupted = false;
   let last: GenerateTextResult | undefined;
   const usage = { inputTokens: 0, outputTokens: 0 };
   try {
@@ -109,11 +113,28 @@ export async function runLlm(run: Run, node: LlmNode, draft: StepDraft): Promise
       let roundText = '';
       if (stream) {
         const result = streamText({ ...common, messages });
-        for await (const part of result) {
-          if (part.type !== 'text-delta' || part.delta === '') continue;
-          const delta = roundText === '' ? separator + part.delta : part.delta;
-          roundText += part.delta;
-          stream.delta({ messageId: ids.visibleId, nodeId: node.id, delta });
+        try {
+          for await (const part of result) {
+            if (interrupt?.aborted) break;
+            if (part.type !== 'text-delta' || part.delta === '') continue;
+            const delta = roundText === '' ? separator + part.delta : part.delta;
+            roundText += part.delta;
+            stream.delta({
+              messageId: ids.visibleId,
+              nodeId: node.id,
+              delta,
+              interruptible: node.interruptible !== false,
+            });
+          }
+        } catch (error) {
+          if (!(interrupt?.aborted && !run.budget.signal.aborted)) throw error;
+        }
+        if (interrupt?.aborted && !run.budget.signal.aborted) {
+          interrupted = true;
+          // The aborted stream's final response rejects; nobody waits for it any more.
+          result.response.catch(() => undefined);
+          if (roundText !== '') text += separator + roundText;
+          break;
         }
         last = await result.response;
       } else {
@@ -172,6 +193,7 @@ export async function runLlm(run: Run, node: LlmNode, draft: StepDraft): Promise
         model: { provider: last?.provider ?? null, modelId: last?.modelId ?? null },
         usage,
         ...(citations.length > 0 ? { citations } : {}),
+        ...(interrupted ? { interrupted: true } : {}),
       },
       ids,
     );

@@ -12,11 +12,19 @@ import type { ConversationStatus, MessageView, MirrorTarget, PendingMessage } fr
 /** Receives a turn's progress as it happens (server-sent events, voice). Calls must not throw. */
 export interface TurnSink {
   /** A chunk of an assistant message being generated; the chunks of one message concatenate to it. */
-  delta(event: { messageId: string; nodeId: string; delta: string }): void;
-  /** A complete assistant message, after it is stored. */
-  message(message: MessageView): void;
+  delta(event: { messageId: string; nodeId: string; delta: string; interruptible: boolean }): void;
+  /**
+   * A complete assistant message, after it is stored. `interruptible` is false when its node says a
+   * voice channel must not cut it off (legal text).
+   */
+  message(message: MessageView, info: { interruptible: boolean }): void;
   /** The conversation's status changed. */
   status(status: ConversationStatus): void;
+  /**
+   * Aborted when the listener stops listening (a voice caller barged in): a streaming reply stops,
+   * its partial text is stored (metadata `interrupted: true`) and the flow goes on as usual.
+   */
+  readonly interrupt?: AbortSignal;
 }
 
 /** The turn's shared limits: one deadline (and its abort signal) for the root and its delegates. */

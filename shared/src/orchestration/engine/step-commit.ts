@@ -52,7 +52,10 @@ export async function commitDraft(run: Run, draft: StepDraft, step: StepInfo | n
   if (step) run.steps += 1;
   run.visible.push(...committed.visible);
   if (run.sink) {
-    for (const message of committed.visible) run.sink.message(message);
+    for (const message of committed.visible) {
+      const node = message.nodeId === null ? undefined : run.nodes.get(message.nodeId);
+      run.sink.message(message, { interruptible: node?.interruptible !== false });
+    }
     if (statusChanged && !run.mirror) run.sink.status(run.status);
   }
   run.deps.emit(committed.events);
