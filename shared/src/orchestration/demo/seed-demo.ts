@@ -33,6 +33,29 @@ export interface DemoSeedReport {
 }
 
 /**
+ * The demo agent's phone settings (`config.voice`): the offline speech pair, the phrases the demo flow
+ * expects (the offline recognizer is restricted to them), and where handoffs are transferred.
+ */
+export const DEMO_VOICE_SETTINGS = {
+  stt: { provider: 'local' },
+  tts: { provider: 'local' },
+  hints: [
+    'check my order status',
+    'order status',
+    'where is my order',
+    'talk to a human',
+    'human please',
+    'I want a refund',
+    'billing',
+    'no',
+    'no thanks',
+    'yes',
+    'goodbye',
+  ],
+  transfer: { default: '+15550100999', queues: { support: '+15550100999' } },
+};
+
+/**
  * Seeds the demo flows once: a "Billing specialist" agent with its flow, the demo support flow for the
  * demo agent (published as v1 and selected in `config.flow`), and the router's intents. Skipped when
  * the demo agent already has a flow. Everything goes through the normal services, so it is audited.
@@ -78,7 +101,7 @@ export async function seedDemoFlows(
   });
   await deps.flows.publish(context, flow.id, { note: 'seeded' });
   await deps.agents.update(context, demoAgent.id, {
-    config: { ...demoAgent.config, flow: { flowId: flow.id } },
+    config: { ...demoAgent.config, flow: { flowId: flow.id }, voice: DEMO_VOICE_SETTINGS },
   });
   return { flowId: flow.id, billingAgentId: billing.id, billingFlowId: billingFlow.id };
 }
