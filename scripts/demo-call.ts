@@ -11,8 +11,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { childElements, parameterRecord, parseTwiml } from '../test/support/twilio/twiml-reader.ts';
 import { connectMediaStreamCaller, type MediaStreamCaller } from '../test/support/twilio/simulated-caller.ts';
+import { childElements, parameterRecord, parseTwiml } from '../test/support/twilio/twiml-reader.ts';
 import { signedWebhook } from '../test/support/twilio/webhooks.ts';
 import { randomCallSid, speech } from '../test/support/voice-target.ts';
 
@@ -61,13 +61,23 @@ async function main(): Promise<void> {
   step(`calling +15550100000 as Twilio would (CallSid ${callSid})`);
   const response = await signedWebhook(
     `${publicBaseUrl}/twilio/voice`,
-    { CallSid: callSid, AccountSid: accountSid, From: '+15555550123', To: '+15550100000', CallStatus: 'ringing', Direction: 'inbound' },
+    {
+      CallSid: callSid,
+      AccountSid: accountSid,
+      From: '+15555550123',
+      To: '+15550100000',
+      CallStatus: 'ringing',
+      Direction: 'inbound',
+    },
     authToken,
     { postTo: `${voiceUrl}/twilio/voice` },
   );
   const twiml = await response.text();
   if (response.status !== 200) throw new Error(`the voice webhook answered ${response.status}: ${twiml}`);
-  const stream = childElements(childElements(parseTwiml(twiml), 'Connect')[0] ?? parseTwiml('<Response/>'), 'Stream')[0];
+  const stream = childElements(
+    childElements(parseTwiml(twiml), 'Connect')[0] ?? parseTwiml('<Response/>'),
+    'Stream',
+  )[0];
   if (!stream) throw new Error(`unexpected TwiML: ${twiml}`);
   const streamUrl = stream.attributes.url ?? '';
   step(`TwiML connects the call to ${streamUrl}`);
@@ -89,7 +99,9 @@ async function main(): Promise<void> {
   step('caller: "no"');
   caller.sendAudio(await speech('no'));
   const closed = await caller.closed;
-  step(`call ended by the ${closed.by} (code ${closed.code}); heard ${(caller.heardAudio().length / 8000).toFixed(1)} s of agent audio`);
+  step(
+    `call ended by the ${closed.by} (code ${closed.code}); heard ${(caller.heardAudio().length / 8000).toFixed(1)} s of agent audio`,
+  );
 
   const password = await demoPassword();
   if (!password) return;
@@ -100,11 +112,15 @@ async function main(): Promise<void> {
   });
   if (!login.ok) return;
   const { accessToken } = (await login.json()) as { accessToken: string };
-  const list = await fetch(`${apiUrl}/v1/calls?limit=1`, { headers: { authorization: `Bearer ${accessToken}` } });
+  const list = await fetch(`${apiUrl}/v1/calls?limit=1`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
   const page = (await list.json()) as { data: { id: string }[] };
   const latest = page.data[0];
   if (!latest) return;
-  const detail = await fetch(`${apiUrl}/v1/calls/${latest.id}`, { headers: { authorization: `Bearer ${accessToken}` } });
+  const detail = await fetch(`${apiUrl}/v1/calls/${latest.id}`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
   console.log(JSON.stringify(await detail.json(), null, 2));
 }
 

@@ -5,8 +5,8 @@ import { createCoreServices } from '@lumay/shared';
 import { startVoiceRuntime, type VoiceConfig, type VoiceServer } from '@lumay/voice-node';
 import { createResampler, mulawEncode, parseWav } from '../../voice-node/src/audio/index.ts';
 import type { AppTarget } from './app-target.ts';
-import { childElements, parameterRecord, parseTwiml } from './twilio/twiml-reader.ts';
 import { connectMediaStreamCaller, type MediaStreamCaller } from './twilio/simulated-caller.ts';
+import { childElements, parameterRecord, parseTwiml } from './twilio/twiml-reader.ts';
 import { signedWebhook } from './twilio/webhooks.ts';
 
 const run = promisify(execFile);
@@ -64,10 +64,14 @@ export async function startVoiceTarget(
 
 /** Speech synthesized with espeak-ng as Twilio would carry it: μ-law, 8 kHz, mono. */
 export async function speech(text: string, options: { rate?: number } = {}): Promise<Uint8Array> {
-  const { stdout } = await run('espeak-ng', ['--stdout', '-v', 'en-us', '-s', String(options.rate ?? 150), '--', text], {
-    encoding: 'buffer',
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    'espeak-ng',
+    ['--stdout', '-v', 'en-us', '-s', String(options.rate ?? 150), '--', text],
+    {
+      encoding: 'buffer',
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   const wav = parseWav(new Uint8Array(stdout));
   const resampler = createResampler(wav.sampleRate, 8000);
   const pcm = resampler.process(wav.samples);
@@ -89,7 +93,12 @@ export function randomCallSid(): string {
 export async function placeInboundCall(
   voice: VoiceTarget,
   options: { to?: string; from?: string; callSid?: string; realtime?: boolean } = {},
-): Promise<{ caller: MediaStreamCaller; callSid: string; twiml: string; parameters: Record<string, string> }> {
+): Promise<{
+  caller: MediaStreamCaller;
+  callSid: string;
+  twiml: string;
+  parameters: Record<string, string>;
+}> {
   const callSid = options.callSid ?? randomCallSid();
   const response = await signedWebhook(
     `${voice.publicBaseUrl}/twilio/voice`,

@@ -143,14 +143,19 @@ export function buildVoiceApp(state: VoiceAppState): Hono {
     if (!params) return forbidden(c);
     const { CallSid: callSid, CallStatus: status, SequenceNumber: sequenceNumber = '0' } = params;
     if (!callSid || !status) {
-      return c.json({ error: { code: 'validation_failed', message: 'CallSid and CallStatus are required' } }, 400);
+      return c.json(
+        { error: { code: 'validation_failed', message: 'CallSid and CallStatus are required' } },
+        400,
+      );
     }
     const duration = Number(params.CallDuration);
     await backend.recordStatus({
       callSid,
       sequenceNumber,
       status,
-      ...(Number.isFinite(duration) && params.CallDuration !== undefined ? { durationSeconds: duration } : {}),
+      ...(Number.isFinite(duration) && params.CallDuration !== undefined
+        ? { durationSeconds: duration }
+        : {}),
       ...(params.AnsweredBy ? { answeredBy: params.AnsweredBy } : {}),
     });
     return c.body(null, 204);
@@ -171,7 +176,8 @@ export function buildVoiceApp(state: VoiceAppState): Hono {
     const params = await signedForm(c);
     if (!params) return forbidden(c);
     const { CallSid: callSid, AnsweredBy: answeredBy = 'unknown' } = params;
-    if (!callSid) return c.json({ error: { code: 'validation_failed', message: 'CallSid is required' } }, 400);
+    if (!callSid)
+      return c.json({ error: { code: 'validation_failed', message: 'CallSid is required' } }, 400);
     await backend.recordStatus({ callSid, sequenceNumber: `amd:${answeredBy}`, status: 'amd', answeredBy });
     if (answeredBy.startsWith('machine') || answeredBy === 'fax') {
       log('machine_detected', { callSid, answeredBy });

@@ -16,12 +16,18 @@ export const voiceConfigSchema = z.object({
     .refine((value) => /^https?:\/\//.test(value), 'must start with https://')
     .transform((value) => value.replace(/\/+$/, ''))
     .optional(),
-  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-zA-Z]{32}$/, 'must be AC followed by 32 characters').optional(),
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-zA-Z]{32}$/, 'must be AC followed by 32 characters')
+    .optional(),
   TWILIO_AUTH_TOKEN: z.string().min(16, 'must be the account auth token').optional(),
   /** Twilio's REST API (a regional host, or a local server speaking it in tests). */
   TWILIO_API_BASE_URL: z.string().url('must be a URL').default('https://api.twilio.com'),
   /** Caller id of outbound calls that do not name one (E.164). */
-  TWILIO_DEFAULT_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number').optional(),
+  TWILIO_DEFAULT_FROM: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number')
+    .optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: optionalUrl('OpenAI API base, e.g. https://api.openai.com/v1'),
   OPENAI_REALTIME_URL: optionalUrl('Realtime WebSocket base, e.g. wss://api.openai.com'),

@@ -16,7 +16,10 @@ const containerSchema = voiceConfigSchema.extend({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   /** Outbound calls arrive as `outbound.call.requested` over RabbitMQ; without it, no dialer runs. */
-  AMQP_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL').optional(),
+  AMQP_URL: z
+    .string()
+    .regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')
+    .optional(),
   /** Decrypts tenants' model-provider keys (the same keyring as the management API). */
   LUMAY_SECRETS_KEYS: z.string().min(1).optional(),
 });
@@ -36,7 +39,9 @@ async function main(): Promise<void> {
     config = parseConfig(containerSchema, process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`LuMay voice node cannot start.\n${error.message}\nSee the configuration table in README.md.`);
+      console.error(
+        `LuMay voice node cannot start.\n${error.message}\nSee the configuration table in README.md.`,
+      );
       process.exit(78);
     }
     throw error;
@@ -46,7 +51,9 @@ async function main(): Promise<void> {
   const core = createCoreServices({
     db,
     cache: createMemoryCache({ maxEntries: 5000 }),
-    ...(config.LUMAY_SECRETS_KEYS ? { secretsKeyring: await createSecretKeyring(config.LUMAY_SECRETS_KEYS) } : {}),
+    ...(config.LUMAY_SECRETS_KEYS
+      ? { secretsKeyring: await createSecretKeyring(config.LUMAY_SECRETS_KEYS) }
+      : {}),
   });
   const voice = await startVoiceRuntime({ config, core, db, ...(bus ? { bus } : {}), log });
   log('voice_node_started', { port: voice.port, publicBaseUrl: config.PUBLIC_BASE_URL ?? null });

@@ -67,7 +67,10 @@ export function createOutboundDialer(options: {
         return;
       }
       // Network or 5xx: the claim stays `dialing`; fail it so a campaign can retry it later.
-      log('outbound_failed', { callId: payload.callId, reason: error instanceof Error ? error.message : String(error) });
+      log('outbound_failed', {
+        callId: payload.callId,
+        reason: error instanceof Error ? error.message : String(error),
+      });
       await options.store.failCall(tenantId, payload.callId, 'dial_error');
     }
   };

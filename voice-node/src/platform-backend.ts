@@ -133,7 +133,10 @@ export function createPlatformVoiceBackend(core: CoreServices, store: VoiceCallS
       if (input.status === 'amd') {
         const machine = (input.answeredBy ?? '').startsWith('machine') || input.answeredBy === 'fax';
         if (machine) {
-          await store.finishCall(context(tenant), route.callId, { status: 'completed', endReason: 'machine' });
+          await store.finishCall(context(tenant), route.callId, {
+            status: 'completed',
+            endReason: 'machine',
+          });
         }
         return { known: true, duplicate: false };
       }

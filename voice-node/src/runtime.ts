@@ -92,8 +92,7 @@ export async function startVoiceRuntime(options: {
     ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}),
     twilio,
     backend: createPlatformVoiceBackend(options.core, store),
-    providers: (settings: AgentVoiceSettings) =>
-      registry.resolve({ stt: settings.stt, tts: settings.tts }),
+    providers: (settings: AgentVoiceSettings) => registry.resolve({ stt: settings.stt, tts: settings.tts }),
     fallbackAudio,
     drainTimeoutMs: config.VOICE_DRAIN_TIMEOUT_MS,
     ...(config.VOICE_MAX_CALLS ? { maxCalls: config.VOICE_MAX_CALLS } : {}),

@@ -99,7 +99,8 @@ export async function startVoiceServer(options: VoiceServerOptions): Promise<Voi
     const path = (request.url ?? '').split('?')[0] ?? '';
     if (path !== '/twilio/media' && path !== '/twilio/relay') return refuse(socket, 404, 'unknown path');
     if ((request.url ?? '').includes('?')) return refuse(socket, 403, 'query strings are not signed');
-    if (!options.twilio || !publicBase || !options.backend) return refuse(socket, 503, 'voice not configured');
+    if (!options.twilio || !publicBase || !options.backend)
+      return refuse(socket, 503, 'voice not configured');
     const signedUrl = `${publicBase.protocol === 'http:' ? 'ws:' : 'wss:'}//${publicBase.host}${path}`;
     const signature = request.headers[TWILIO_SIGNATURE_HEADER.toLowerCase()];
     const valid = validateTwilioSignature({
@@ -109,7 +110,8 @@ export async function startVoiceServer(options: VoiceServerOptions): Promise<Voi
     });
     if (!valid) return refuse(socket, 403, 'invalid signature');
     if (draining) return refuse(socket, 503, 'draining');
-    if (options.maxCalls !== undefined && calls.size >= options.maxCalls) return refuse(socket, 503, 'at capacity');
+    if (options.maxCalls !== undefined && calls.size >= options.maxCalls)
+      return refuse(socket, 503, 'at capacity');
     const backend = options.backend;
     sockets.handleUpgrade(request, socket, head, (ws) => {
       const call: LiveCall =

@@ -3,7 +3,13 @@ import { type AppTarget, createAppTarget } from '../../support/app-target.ts';
 import type { Client } from '../../support/client.ts';
 import { type FakeTwilio, startFakeTwilio } from '../../support/twilio/fake-twilio.ts';
 import type { MediaStreamCaller } from '../../support/twilio/simulated-caller.ts';
-import { DEMO_NUMBER, PUBLIC_BASE_URL, speech, startVoiceTarget, type VoiceTarget } from '../../support/voice-target.ts';
+import {
+  DEMO_NUMBER,
+  PUBLIC_BASE_URL,
+  speech,
+  startVoiceTarget,
+  type VoiceTarget,
+} from '../../support/voice-target.ts';
 import { createVoiceAgent, demoOwner, LONG_STATEMENT } from './voice-helpers.ts';
 
 /**
@@ -40,7 +46,11 @@ describe('voice calls over Twilio Media Streams', () => {
   });
 
   async function call(to: string): Promise<{ caller: MediaStreamCaller; sid: string }> {
-    const placed = await twilio.inboundCall({ voiceUrl: `${PUBLIC_BASE_URL}/twilio/voice`, from: '+15555550123', to });
+    const placed = await twilio.inboundCall({
+      voiceUrl: `${PUBLIC_BASE_URL}/twilio/voice`,
+      from: '+15555550123',
+      to,
+    });
     const caller = await twilio.waitForMediaCaller(placed.sid, 10_000);
     return { caller, sid: placed.sid };
   }
@@ -75,7 +85,11 @@ describe('voice calls over Twilio Media Streams', () => {
     await caller.audioSent(15_000);
     await caller.playbackIdle(60_000);
     caller.sendAudio(await speech('check my order status'));
-    await caller.waitFor(() => caller.markEchoes.length > 0 && caller.bufferedMs() > 0, 30_000, 'reply to the order request');
+    await caller.waitFor(
+      () => caller.markEchoes.length > 0 && caller.bufferedMs() > 0,
+      30_000,
+      'reply to the order request',
+    );
     await caller.playbackIdle(60_000);
     for (const digit of '10420#') caller.sendDtmf(digit);
     await caller.waitFor(() => caller.bufferedMs() > 0, 30_000, 'order status reply');
@@ -88,13 +102,17 @@ describe('voice calls over Twilio Media Streams', () => {
     expect(record.status).toBe('completed');
     expect(record.endReason).toBe('completed');
     const transcript = await api.get(`/v1/conversations/${record.conversationId}`, { token });
-    const texts = (transcript.body.messages as { role: string; content: string }[]).map((m) => `${m.role}: ${m.content}`);
+    const texts = (transcript.body.messages as { role: string; content: string }[]).map(
+      (m) => `${m.role}: ${m.content}`,
+    );
     expect(texts.join('\n')).toMatch(/order number/i);
     expect(texts.join('\n')).toMatch(/10420/);
     expect(record.turns.length).toBeGreaterThanOrEqual(4);
     const spoken = record.turns.filter((turn: { callerText: string | null }) => turn.callerText);
     expect(spoken.length).toBeGreaterThanOrEqual(3);
-    const measured = record.turns.filter((turn: { latencyMs: { totalResponse: number | null } }) => turn.latencyMs.totalResponse !== null);
+    const measured = record.turns.filter(
+      (turn: { latencyMs: { totalResponse: number | null } }) => turn.latencyMs.totalResponse !== null,
+    );
     expect(measured.length).toBeGreaterThanOrEqual(2);
   }, 180_000);
 
@@ -114,9 +132,9 @@ describe('voice calls over Twilio Media Streams', () => {
     expect(interrupted.bargeInReactionMs).toBeGreaterThan(0);
     expect(interrupted.heardText.length).toBeLessThan(interrupted.assistantText.length);
     const transcript = await api.get(`/v1/conversations/${record.conversationId}`, { token });
-    const statement = (transcript.body.messages as { content: string; metadata: Record<string, unknown> }[]).find(
-      (message) => message.metadata.interrupted === true,
-    );
+    const statement = (
+      transcript.body.messages as { content: string; metadata: Record<string, unknown> }[]
+    ).find((message) => message.metadata.interrupted === true);
     expect(statement, transcript.text).toBeDefined();
     expect(statement?.metadata.spokenText).toBe(LONG_STATEMENT);
     expect(statement?.content.length).toBeLessThan(LONG_STATEMENT.length);

@@ -91,7 +91,13 @@ export function shortFlow(): Record<string, unknown> {
         branches: [{ when: "slots.answer == 'yes'", next: 'human' }],
         else: 'bye',
       },
-      { id: 'human', type: 'handoff', reason: 'Caller asked for a person', summary: 'Caller said {{input.text}}', message: 'Connecting you.' },
+      {
+        id: 'human',
+        type: 'handoff',
+        reason: 'Caller asked for a person',
+        summary: 'Caller said {{input.text}}',
+        message: 'Connecting you.',
+      },
       { id: 'bye', type: 'end', message: 'Goodbye.' },
     ],
   };

@@ -70,17 +70,34 @@ export interface VoiceBackend {
     to: string;
   }): Promise<{ callId: string; streamToken: string }>;
   /** Consumes the one-time token of a stream (throws when wrong, used or expired). */
-  claimStream(input: { tenantId: string; callId: string; callSid: string; token: string }): Promise<ClaimedCall>;
+  claimStream(input: {
+    tenantId: string;
+    callId: string;
+    callSid: string;
+    token: string;
+  }): Promise<ClaimedCall>;
   /** The agent's voice settings (or the reason they are invalid). */
   agentSettings(tenantId: string, agentId: string): Promise<AgentVoiceSettings>;
   startConversation(call: ClaimedCall, sink: TurnSink): Promise<TurnResult>;
   send(call: ClaimedCall, conversationId: string, input: CallerInput, sink: TurnSink): Promise<TurnResult>;
   /** Cuts a stored assistant message to what the caller heard. */
-  recordInterruption(call: ClaimedCall, conversationId: string, messageId: string, heardText: string): Promise<void>;
+  recordInterruption(
+    call: ClaimedCall,
+    conversationId: string,
+    messageId: string,
+    heardText: string,
+  ): Promise<void>;
   /** The latest handoff of the conversation (reason, queue, summary), for a transfer. */
-  latestHandoff(call: ClaimedCall, conversationId: string): Promise<{ queue: string | null; summary: string | null; reason: string } | null>;
+  latestHandoff(
+    call: ClaimedCall,
+    conversationId: string,
+  ): Promise<{ queue: string | null; summary: string | null; reason: string } | null>;
   /** Ends the conversation (caller hung up, call failed). */
-  endConversation(call: ClaimedCall, conversationId: string, outcome: 'resolved' | 'abandoned' | 'escalated'): Promise<void>;
+  endConversation(
+    call: ClaimedCall,
+    conversationId: string,
+    outcome: 'resolved' | 'abandoned' | 'escalated',
+  ): Promise<void>;
   attachConversation(call: ClaimedCall, conversationId: string): Promise<void>;
   appendTurn(call: ClaimedCall, turn: CallTurnRecord): Promise<void>;
   finishCall(

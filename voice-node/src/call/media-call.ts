@@ -12,10 +12,10 @@ import type { SpeechToText, SpeechToTextSession, TextToSpeech } from '../provide
 import { clearMessage, markMessage, mediaMessage, parseMediaMessage } from '../twilio/media-messages.ts';
 import type { CallerInput, CallTurnRecord, ClaimedCall, VoiceBackend } from './backend.ts';
 import type { CallControl } from './call-control.ts';
+import type { VoiceMetrics } from './metrics.ts';
 import { createPlaybackTracker, type HeardMessage } from './playback.ts';
 import { type AgentVoiceSettings, isBackchannel, transferNumberFor } from './settings.ts';
 import { createReplySpeaker, type ReplySpeaker, type ReplyTimings } from './speaker.ts';
-import type { VoiceMetrics } from './metrics.ts';
 
 /** Caller audio kept from before speech was detected, so the recognizer hears the first syllable. */
 const PRE_ROLL_FRAMES = 10;
@@ -169,19 +169,28 @@ export class MediaStreamCall {
 
   private onMessage(text: string): void {
     const parsed = parseMediaMessage(text);
-    if (!parsed.ok) return this.badFrame(parsed.reason);
+    if (!parsed.ok) {
+      this.badFrame(parsed.reason);
+      return;
+    }
     const message = parsed.message;
     if ('sequenceNumber' in message && typeof message.sequenceNumber === 'string') {
       const sequence = Number(message.sequenceNumber);
       // Out-of-order or replayed frames are dropped: audio must stay in order.
-      if (Number.isFinite(sequence) && sequence <= this.lastSequence) return this.badFrame('out-of-order frame');
+      if (Number.isFinite(sequence) && sequence <= this.lastSequence) {
+        this.badFrame('out-of-order frame');
+        return;
+      }
       if (Number.isFinite(sequence)) this.lastSequence = sequence;
     }
     switch (message.event) {
       case 'connected':
         return;
       case 'start':
-        if (this.phase !== 'awaiting_start') return this.badFrame('second start frame');
+        if (this.phase !== 'awaiting_start') {
+          this.badFrame('second start frame');
+          return;
+        }
         void this.begin(message.start);
         return;
       case 'media':
@@ -259,14 +268,25 @@ export class MediaStreamCall {
         bargedIn: false,
         frames: 0,
       };
+      // The pre-roll already holds this frame: the recognizer gets the onset and this frame once.
       for (const frame of this.preRoll) this.sttSession?.write(frame);
       this.utterance.frames += this.preRoll.length;
       this.preRoll.length = 0;
-      return;
+    } else if (utterance) {
+      this.sttSession?.write(payload);
+      utterance.frames += 1;
     }
-    if (!utterance) return;
-    this.sttSession?.write(payload);
-    utterance.frames += 1;
+    const current = this.utterance;
+    if (!current) return;
+    this.checkBargeIn(current, vad);
+    if (current === utterance && (event?.type === 'speech-end' || current.frames * 20 >= MAX_UTTERANCE_MS)) {
+      this.utterance = null;
+      const speechEndAt = event?.type === 'speech-end' ? event.atMs : at;
+      void this.endOfUtterance(current, speechEndAt, at);
+    }
+  }
+
+  private checkBargeIn(utterance: Utterance, vad: VoiceActivityDetector): void {
     if (
       !utterance.bargedIn &&
       this.settings?.bargeIn.enabled &&
@@ -277,15 +297,14 @@ export class MediaStreamCall {
       utterance.bargedIn = true;
       this.bargeIn(utterance.onsetAt);
     }
-    if (event?.type === 'speech-end' || utterance.frames * 20 >= MAX_UTTERANCE_MS) {
-      this.utterance = null;
-      const speechEndAt = event?.type === 'speech-end' ? event.atMs : at;
-      void this.endOfUtterance(utterance, speechEndAt, at);
-    }
   }
 
   /** The caller finished speaking: a turn, or a backchannel/noise to drop. */
-  private async endOfUtterance(utterance: Utterance, speechEndAt: number, endOfTurnAt: number): Promise<void> {
+  private async endOfUtterance(
+    utterance: Utterance,
+    speechEndAt: number,
+    endOfTurnAt: number,
+  ): Promise<void> {
     const session = this.sttSession;
     const settings = this.settings;
     if (!session || !settings) return;
@@ -317,7 +336,10 @@ export class MediaStreamCall {
       this.bargeIn(this.now());
     }
     if (this.digitTimer) clearTimeout(this.digitTimer);
-    if (digit === '#') return this.flushDigits();
+    if (digit === '#') {
+      this.flushDigits();
+      return;
+    }
     this.digits += digit;
     this.digitTimer = setTimeout(() => this.flushDigits(), DTMF_INTER_DIGIT_MS);
   }
@@ -475,7 +497,11 @@ export class MediaStreamCall {
           splitters.set(event.messageId, splitter);
         }
         for (const sentence of splitter.push(event.delta)) {
-          reply.speaker.say({ messageId: event.messageId, text: sentence, interruptible: event.interruptible });
+          reply.speaker.say({
+            messageId: event.messageId,
+            text: sentence,
+            interruptible: event.interruptible,
+          });
         }
       },
       message: (message: MessageView, info) => {
@@ -486,12 +512,14 @@ export class MediaStreamCall {
         const splitter = splitters.get(message.id);
         if (splitter) {
           const rest = splitter.flush();
-          if (rest) reply.speaker.say({ messageId: message.id, text: rest, interruptible: info.interruptible });
+          if (rest)
+            reply.speaker.say({ messageId: message.id, text: rest, interruptible: info.interruptible });
           return;
         }
         const whole = createSentenceSplitter();
         for (const sentence of [...whole.push(message.content), whole.flush() ?? '']) {
-          if (sentence) reply.speaker.say({ messageId: message.id, text: sentence, interruptible: info.interruptible });
+          if (sentence)
+            reply.speaker.say({ messageId: message.id, text: sentence, interruptible: info.interruptible });
         }
       },
       status: () => undefined,
@@ -555,7 +583,10 @@ export class MediaStreamCall {
     if (reply.finished) return;
     reply.finished = true;
     if (!reply.record.interrupted) {
-      const text = reply.messageIds.map((id) => reply.messageText.get(id) ?? '').filter(Boolean).join(' ');
+      const text = reply.messageIds
+        .map((id) => reply.messageText.get(id) ?? '')
+        .filter(Boolean)
+        .join(' ');
       reply.record.spokenText = text;
       reply.record.heardText = text;
     }
@@ -580,7 +611,8 @@ export class MediaStreamCall {
       latency.sttMs = round(reply.transcriptAt - reply.endOfTurnAt);
     }
     const textStart = reply.transcriptAt;
-    if (textStart !== undefined && t.firstText !== undefined) latency.firstTextMs = round(t.firstText - textStart);
+    if (textStart !== undefined && t.firstText !== undefined)
+      latency.firstTextMs = round(t.firstText - textStart);
     if (t.ttsRequested !== undefined && t.ttsFirstByte !== undefined) {
       latency.ttsFirstByteMs = round(t.ttsFirstByte - t.ttsRequested);
     }
@@ -588,6 +620,11 @@ export class MediaStreamCall {
     if (speechEnd !== undefined) {
       latency.responseMs = round(t.firstFrame - speechEnd);
       this.deps.metrics.turnLatency(latency.responseMs);
+      // What this node added: the response time minus the configured end-of-turn silence and the
+      // speech providers' own time (an LLM provider's time to first token is still inside).
+      const providers = (latency.endOfTurnMs ?? 0) + (latency.sttMs ?? 0) + (latency.ttsFirstByteMs ?? 0);
+      latency.serverAddedMs = round(latency.responseMs - providers);
+      this.deps.metrics.serverAdded(latency.serverAddedMs);
     }
   }
 
@@ -665,12 +702,15 @@ export class MediaStreamCall {
     this.pacer.enqueueMark(this.tracker.markAfter(segment, Math.ceil(audio.length / 160) * 20));
     this.afterPlayback = next;
     // If the caller hangs up or marks never come back, don't wait forever.
-    setTimeout(() => {
-      if (this.afterPlayback === next) {
-        this.afterPlayback = null;
-        void next();
-      }
-    }, Math.ceil(audio.length / 8) + 3000).unref?.();
+    setTimeout(
+      () => {
+        if (this.afterPlayback === next) {
+          this.afterPlayback = null;
+          void next();
+        }
+      },
+      Math.ceil(audio.length / 8) + 3000,
+    ).unref?.();
   }
 
   private async transfer(explicit?: string): Promise<void> {
@@ -741,6 +781,7 @@ export class MediaStreamCall {
     if (this.startTimer) clearTimeout(this.startTimer);
     this.clearNoInput();
     if (this.digitTimer) clearTimeout(this.digitTimer);
+    this.deps.metrics.frameJitter(this.pacer.jitterSamples());
     this.pacer.close();
     this.reply?.speaker.abort();
     this.reply?.interrupt.abort();

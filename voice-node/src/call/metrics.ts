@@ -38,6 +38,8 @@ export function createVoiceMetrics() {
   const ended = new Map<string, number>();
   const latency = histogram(LATENCY_BUCKETS_MS);
   const reaction = histogram(REACTION_BUCKETS_MS);
+  const added = histogram(REACTION_BUCKETS_MS);
+  const jitter = histogram([1, 2, 5, 10, 20, 40, 80]);
   return {
     activeCalls: () => active,
     callStarted() {
@@ -64,6 +66,13 @@ export function createVoiceMetrics() {
     },
     bargeIn(ms: number) {
       reaction.observe(ms);
+    },
+    serverAdded(ms: number) {
+      added.observe(ms);
+    },
+    /** Outbound frame send lateness against the pacer's schedule, per frame. */
+    frameJitter(samples: ArrayLike<number>) {
+      for (let index = 0; index < samples.length; index += 1) jitter.observe(Math.abs(samples[index] ?? 0));
     },
     render(draining: boolean): string {
       const lines = [
@@ -93,6 +102,14 @@ export function createVoiceMetrics() {
           'Caller stopped speaking to first audio frame sent, per turn.',
         ),
         ...reaction.render('lumay_voice_barge_in_reaction_seconds', 'Caller speech onset to clear sent.'),
+        ...added.render(
+          'lumay_voice_turn_server_added_seconds',
+          'Response time minus end-of-turn silence and speech provider time, per turn.',
+        ),
+        ...jitter.render(
+          'lumay_voice_frame_send_jitter_seconds',
+          'Outbound frame send lateness against the pacer clock.',
+        ),
         '',
       ];
       return lines.join('\n');

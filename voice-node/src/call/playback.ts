@@ -34,7 +34,9 @@ export function markName(generation: number, segment: number, positionMs: number
   return `g${generation}:s${segment}:${positionMs}`;
 }
 
-export function parseMarkName(name: string): { generation: number; segment: number; positionMs: number } | null {
+export function parseMarkName(
+  name: string,
+): { generation: number; segment: number; positionMs: number } | null {
   const match = /^g(\d{1,9}):s(\d{1,9}):(\d{1,9})$/.exec(name);
   if (!match) return null;
   return { generation: Number(match[1]), segment: Number(match[2]), positionMs: Number(match[3]) };
@@ -144,7 +146,9 @@ export function createPlaybackTracker() {
           entry.heard.push(segment.text);
           continue;
         }
-        const total = segment.complete ? segment.audioMs : Math.max(segment.audioMs, segment.text.length * ESTIMATED_MS_PER_CHAR);
+        const total = segment.complete
+          ? segment.audioMs
+          : Math.max(segment.audioMs, segment.text.length * ESTIMATED_MS_PER_CHAR);
         const part = cutAtWord(segment.text, total === 0 ? 0 : heard.positionMs / total);
         if (part) entry.heard.push(part);
       }

@@ -175,7 +175,10 @@ export class RelayCall {
     reply.done = true;
     this.lastReply = reply;
     if (!reply.interrupt.signal.aborted) this.send(textToken('', true));
-    const text = reply.messageIds.map((id) => reply.messageText.get(id) ?? '').filter(Boolean).join(' ');
+    const text = reply.messageIds
+      .map((id) => reply.messageText.get(id) ?? '')
+      .filter(Boolean)
+      .join(' ');
     reply.record.spokenText = text;
     if (!reply.record.interrupted) reply.record.heardText = text;
     await this.deps.backend.appendTurn(call, reply.record).catch(() => undefined);
@@ -258,7 +261,9 @@ export class RelayCall {
     try {
       if (call) {
         if (this.conversationId && reason === 'hangup') {
-          await this.deps.backend.endConversation(call, this.conversationId, 'abandoned').catch(() => undefined);
+          await this.deps.backend
+            .endConversation(call, this.conversationId, 'abandoned')
+            .catch(() => undefined);
         }
         const transferTo = typeof handoffData?.transferTo === 'string' ? handoffData.transferTo : undefined;
         const summary = typeof handoffData?.summary === 'string' ? handoffData.summary : undefined;

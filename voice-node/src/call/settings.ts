@@ -71,9 +71,9 @@ export const AgentVoiceSettings = z.object({
 export type AgentVoiceSettings = z.infer<typeof AgentVoiceSettings>;
 
 /** Parses `config.voice`; an invalid one is reported with the field that is wrong. */
-export function voiceSettingsOf(config: Record<string, unknown>):
-  | { ok: true; settings: AgentVoiceSettings }
-  | { ok: false; message: string } {
+export function voiceSettingsOf(
+  config: Record<string, unknown>,
+): { ok: true; settings: AgentVoiceSettings } | { ok: false; message: string } {
   const parsed = AgentVoiceSettings.safeParse(config.voice ?? {});
   if (parsed.success) return { ok: true, settings: parsed.data };
   const issue = parsed.error.issues[0];
