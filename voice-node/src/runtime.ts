@@ -3,6 +3,7 @@ import type { AgentVoiceSettings } from './call/settings.ts';
 import type { VoiceConfig } from './config.ts';
 import { createOutboundDialer, registerOutboundDialer } from './outbound.ts';
 import { createOutboundCallStore, createPlatformVoiceBackend } from './platform-backend.ts';
+import { connectRealtime } from './providers/openai-realtime.ts';
 import type { TextToSpeech } from './providers/ports.ts';
 import { createVoiceProviderRegistry } from './providers/registry.ts';
 import { startVoiceServer, type VoiceServer } from './server.ts';
@@ -94,6 +95,20 @@ export async function startVoiceRuntime(options: {
     backend: createPlatformVoiceBackend(options.core, store),
     providers: (settings: AgentVoiceSettings) => registry.resolve({ stt: settings.stt, tts: settings.tts }),
     fallbackAudio,
+    ...(config.OPENAI_API_KEY
+      ? {
+          realtime: (settings: AgentVoiceSettings) =>
+            connectRealtime({
+              apiKey: config.OPENAI_API_KEY ?? '',
+              ...(config.OPENAI_REALTIME_URL ? { baseURL: config.OPENAI_REALTIME_URL } : {}),
+              model: settings.realtime.model,
+              voice: settings.realtime.voice,
+              instructions:
+                settings.realtime.instructions ??
+                'You are a helpful, concise phone agent. Keep answers short; the caller is listening, not reading.',
+            }),
+        }
+      : {}),
     drainTimeoutMs: config.VOICE_DRAIN_TIMEOUT_MS,
     ...(config.VOICE_MAX_CALLS ? { maxCalls: config.VOICE_MAX_CALLS } : {}),
     ...(options.log ? { log: options.log } : {}),

@@ -9,6 +9,7 @@ import { MediaStreamCall } from './call/media-call.ts';
 import { createVoiceMetrics, type VoiceMetrics } from './call/metrics.ts';
 import { RelayCall } from './call/relay-call.ts';
 import type { AgentVoiceSettings } from './call/settings.ts';
+import type { RealtimeSession } from './providers/openai-realtime.ts';
 import type { SpeechToText, TextToSpeech } from './providers/ports.ts';
 import { createTwilioRestClient, type TwilioRestClient } from './twilio/rest-client.ts';
 import { TWILIO_SIGNATURE_HEADER, validateTwilioSignature } from './twilio/signature.ts';
@@ -38,6 +39,8 @@ export interface VoiceServerOptions {
   backend?: VoiceBackend;
   providers?: (settings: AgentVoiceSettings) => { stt: SpeechToText; tts: TextToSpeech };
   fallbackAudio?: (text: string) => Promise<Uint8Array | null>;
+  /** Opens OpenAI Realtime sessions for agents with `pipeline: 'realtime'`. */
+  realtime?: (settings: AgentVoiceSettings) => Promise<RealtimeSession>;
   /** Replaces the Twilio REST call control (tests). */
   control?: CallControl;
   drainTimeoutMs?: number;
@@ -126,6 +129,7 @@ export async function startVoiceServer(options: VoiceServerOptions): Promise<Voi
               control,
               metrics,
               fallbackAudio: options.fallbackAudio ?? (async () => null),
+              ...(options.realtime ? { realtime: options.realtime } : {}),
               log,
             })
           : new RelayCall(ws, { backend, metrics, log });

@@ -8,12 +8,14 @@ import {
   type Pacer,
   type VoiceActivityDetector,
 } from '../audio/index.ts';
+import type { RealtimeSession } from '../providers/openai-realtime.ts';
 import type { SpeechToText, SpeechToTextSession, TextToSpeech } from '../providers/ports.ts';
 import { clearMessage, markMessage, mediaMessage, parseMediaMessage } from '../twilio/media-messages.ts';
 import type { CallerInput, CallTurnRecord, ClaimedCall, VoiceBackend } from './backend.ts';
 import type { CallControl } from './call-control.ts';
 import type { VoiceMetrics } from './metrics.ts';
 import { createPlaybackTracker, type HeardMessage } from './playback.ts';
+import { createRealtimeBridge, type RealtimeBridge } from './realtime-bridge.ts';
 import { type AgentVoiceSettings, isBackchannel, transferNumberFor } from './settings.ts';
 import { createReplySpeaker, type ReplySpeaker, type ReplyTimings } from './speaker.ts';
 
@@ -48,6 +50,8 @@ export interface MediaCallDeps {
   metrics: VoiceMetrics;
   /** μ-law audio of a line spoken when providers fail (synthesized once, offline). */
   fallbackAudio: (text: string) => Promise<Uint8Array | null>;
+  /** Opens an OpenAI Realtime session for agents with `pipeline: 'realtime'` (absent: not configured). */
+  realtime?: (settings: AgentVoiceSettings) => Promise<RealtimeSession>;
   now?: () => number;
   log?: (event: string, data: Record<string, unknown>) => void;
 }
@@ -96,6 +100,7 @@ export class MediaStreamCall {
   private stt: SpeechToText | null = null;
   private tts: TextToSpeech | null = null;
   private sttSession: SpeechToTextSession | null = null;
+  private bridge: RealtimeBridge | null = null;
   private readonly tracker = createPlaybackTracker();
   private pacer: Pacer;
   private vad: VoiceActivityDetector | null = null;
@@ -196,7 +201,8 @@ export class MediaStreamCall {
       case 'media':
         if (this.phase !== 'active') return;
         if (message.media.track !== undefined && message.media.track !== 'inbound') return;
-        this.onAudio(message.audio);
+        if (this.bridge) this.bridge.append(message.media.payload, message.audio.length);
+        else this.onAudio(message.audio);
         return;
       case 'dtmf':
         if (this.phase === 'active') this.onDigit(message.dtmf.digit);
@@ -234,6 +240,7 @@ export class MediaStreamCall {
     }
     try {
       this.settings = await this.deps.backend.agentSettings(this.call.tenantId, this.call.agentId);
+      if (this.settings.pipeline === 'realtime') return await this.beginRealtime(this.settings);
       const providers = this.deps.providers(this.settings);
       this.stt = providers.stt;
       this.tts = providers.tts;
@@ -250,6 +257,35 @@ export class MediaStreamCall {
     this.phase = 'active';
     this.deps.metrics.callStarted();
     this.enqueueTurn({}, 'opening');
+  }
+
+  /** Speech-to-speech: the call's audio goes to an OpenAI Realtime session instead of STT/engine/TTS. */
+  private async beginRealtime(settings: AgentVoiceSettings): Promise<void> {
+    const call = this.call;
+    if (!this.deps.realtime || !call)
+      throw new Error('OpenAI Realtime is not configured: set OPENAI_API_KEY');
+    const session = await this.deps.realtime(settings);
+    this.bridge = createRealtimeBridge({
+      session,
+      pacer: this.pacer,
+      tracker: this.tracker,
+      metrics: this.deps.metrics,
+      now: this.now,
+      isAudible: () => this.isAudible(),
+      sendClear: () => {
+        if (this.socket.readyState === this.socket.OPEN) this.socket.send(clearMessage(this.streamSid));
+      },
+      onTurn: (turn) => {
+        void this.deps.backend.appendTurn(call, turn).catch(() => undefined);
+      },
+      onFailure: (reason) => {
+        this.log('realtime_failed', { reason });
+        void this.providerFailure();
+      },
+    });
+    this.phase = 'active';
+    this.deps.metrics.callStarted();
+    this.bridge.greet();
   }
 
   private onAudio(payload: Uint8Array): void {
@@ -786,6 +822,7 @@ export class MediaStreamCall {
     this.reply?.speaker.abort();
     this.reply?.interrupt.abort();
     this.sttSession?.close();
+    this.bridge?.close();
     const call = this.call;
     try {
       if (call) {

@@ -159,6 +159,18 @@ export function createPlaybackTracker() {
       }));
     },
 
+    /**
+     * Where the caller is in the current generation, by the last echoed mark: the segment's message and
+     * the ms of it played (null before any audio of this generation was confirmed).
+     */
+    heardPosition(): { messageId: string; positionMs: number; audioMs: number } | null {
+      if (!heard) return null;
+      const segment = segments.get(heard.segment);
+      return segment
+        ? { messageId: segment.messageId, positionMs: heard.positionMs, audioMs: segment.audioMs }
+        : null;
+    },
+
     /** Forgets segments of finished generations (bounded memory on long calls). */
     prune(): void {
       for (const [index, segment] of segments) if (segment.generation < generation) segments.delete(index);
