@@ -78,7 +78,8 @@ const VENDOR_ADAPTERS = [
   {
     name: 'vendor-openai',
     package: 'openai',
-    adapters: ['^shared/src/intelligence/llm/openai(\\.ts$|/)'],
+    // The LLM adapter, and the voice node's speech adapters (transcription, speech, Realtime types).
+    adapters: ['^shared/src/intelligence/llm/openai(\\.ts$|/)', '^voice-node/src/providers/openai-[^/]+\\.ts$'],
   },
   {
     name: 'vendor-anthropic',

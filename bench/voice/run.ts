@@ -138,19 +138,17 @@ async function main(): Promise<void> {
     const memBefore = process.memoryUsage();
     const cpuBefore = process.cpuUsage();
     const wallBefore = performance.now();
-    let peakMemory = 0;
+    // Memory per call: once (nearly) all calls are up, collect garbage and compare with the idle node.
+    const live = (usage: NodeJS.MemoryUsage) => usage.heapUsed + usage.external;
+    let peakMemory = Number.NaN;
+    let sampledAt = 0;
     const sampler = setInterval(() => {
-      const usage = process.memoryUsage();
-      if (voice.activeCalls() >= count * 0.9) {
-        peakMemory = Math.max(
-          peakMemory,
-          usage.heapUsed +
-            usage.external +
-            usage.arrayBuffers -
-            (memBefore.heapUsed + memBefore.external + memBefore.arrayBuffers),
-        );
-      }
-    }, 250);
+      if (voice.activeCalls() < count * 0.95 || performance.now() - sampledAt < 3000) return;
+      sampledAt = performance.now();
+      global.gc?.();
+      const delta = live(process.memoryUsage()) - live(memBefore);
+      peakMemory = Number.isNaN(peakMemory) ? delta : Math.max(peakMemory, delta);
+    }, 500);
     const metricsBefore = await (await fetch(`http://127.0.0.1:${voice.port}/metrics`)).text();
     child.stdin.write(
       `${JSON.stringify({ type: 'calls', count, turns: TURNS, voiceUrl: `http://127.0.0.1:${voice.port}`, publicBaseUrl: PUBLIC, authToken, accountSid, to: number })}\n`,

@@ -4,7 +4,7 @@ import {
   createPacer,
   createSentenceSplitter,
   createVoiceActivityDetector,
-  mulawDecode,
+  mulawDecodeInto,
   type Pacer,
   type VoiceActivityDetector,
 } from '../audio/index.ts';
@@ -105,6 +105,8 @@ export class MediaStreamCall {
   private pacer: Pacer;
   private vad: VoiceActivityDetector | null = null;
   private readonly preRoll: Uint8Array[] = [];
+  /** Decoded caller audio of the current frame (reused: one allocation per call, not per frame). */
+  private pcm = new Int16Array(160);
   private utterance: Utterance | null = null;
   private reply: ActiveReply | null = null;
   private turnChain: Promise<void> = Promise.resolve();
@@ -294,7 +296,9 @@ export class MediaStreamCall {
     const at = this.now();
     this.preRoll.push(payload);
     if (this.preRoll.length > PRE_ROLL_FRAMES) this.preRoll.shift();
-    const event = vad.process(mulawDecode(payload), at);
+    if (this.pcm.length !== payload.length) this.pcm = new Int16Array(payload.length);
+    mulawDecodeInto(payload, this.pcm);
+    const event = vad.process(this.pcm, at);
     const utterance = this.utterance;
     if (event?.type === 'speech-start') {
       this.clearNoInput();
