@@ -2,6 +2,11 @@ export { agents } from './agents.ts';
 export { apiKeys } from './api-keys.ts';
 export { approvals } from './approvals.ts';
 export { auditLog } from './audit-log.ts';
+export { callStatusEvents } from './call-status-events.ts';
+export { calls } from './calls.ts';
+export { campaignContacts } from './campaign-contacts.ts';
+export type { CampaignPacingValue, CampaignRetryValue, CampaignWindowValue } from './campaigns.ts';
+export { campaigns } from './campaigns.ts';
 export { conversationEvents } from './conversation-events.ts';
 export { conversations } from './conversations.ts';
 export { documentChunks } from './document-chunks.ts';
@@ -16,6 +21,7 @@ export { messages } from './messages.ts';
 export { modelCalls } from './model-calls.ts';
 export { modelProviders } from './model-providers.ts';
 export { outbox } from './outbox.ts';
+export { phoneNumbers } from './phone-numbers.ts';
 export { processedEvents } from './processed-events.ts';
 export { refreshTokens } from './refresh-tokens.ts';
 export { secrets } from './secrets.ts';
@@ -48,4 +54,9 @@ export const TENANT_TABLES = [
   'handoffs',
   'test_suites',
   'test_runs',
+  'phone_numbers',
+  'calls',
+  'call_status_events',
+  'campaigns',
+  'campaign_contacts',
 ] as const;

@@ -7,5 +7,6 @@ export * from './assembly/index.ts';
 export * from './core/index.ts';
 export * from './governance/index.ts';
 export * from './intelligence/index.ts';
+export * from './interface/index.ts';
 export * from './orchestration/index.ts';
 export * from './platform/index.ts';

@@ -12,6 +12,8 @@ import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { registerApprovalRoutes } from './routes/approvals.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
+import { registerCallRoutes } from './routes/calls.ts';
+import { registerCampaignRoutes } from './routes/campaigns.ts';
 import { registerConversationRoutes } from './routes/conversations.ts';
 import { registerCostRoutes } from './routes/costs.ts';
 import { isDocumentUpload, registerDocumentRoutes } from './routes/documents.ts';
@@ -24,8 +26,11 @@ import { registerIntentRoutes } from './routes/intents.ts';
 import { registerKnowledgeBaseRoutes } from './routes/knowledge-bases.ts';
 import { registerMemberRoutes } from './routes/members.ts';
 import { registerModelProviderRoutes } from './routes/model-providers.ts';
+import { registerPhoneNumberRoutes } from './routes/phone-numbers.ts';
 import { registerRoleRoutes } from './routes/roles.ts';
 import { registerTenantRoutes } from './routes/tenants.ts';
+import { registerTestRunRoutes } from './routes/test-runs.ts';
+import { registerTestSuiteRoutes } from './routes/test-suites.ts';
 import { type AppDeps, createServices } from './services.ts';
 
 /**
@@ -75,6 +80,11 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerConversationRoutes(app);
   registerApprovalRoutes(app);
   registerHandoffRoutes(app);
+  registerPhoneNumberRoutes(app);
+  registerCallRoutes(app);
+  registerCampaignRoutes(app);
+  registerTestSuiteRoutes(app);
+  registerTestRunRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -1,6 +1,7 @@
 import { type ServerType, serve } from '@hono/node-server';
 import {
   createApprovalSweeper,
+  createCampaignScheduler,
   createInProcessBus,
   createMemoryCache,
   createModelRegistry,
@@ -38,6 +39,8 @@ import { createServices } from './services.ts';
 const VERSION = '0.1.0';
 /** How often due approvals are expired and abandoned turns finished (reads and decisions also do it lazily). */
 const APPROVAL_SWEEP_INTERVAL_MS = 30_000;
+/** How often running campaigns request their next calls (pacing is per minute, so a few seconds is plenty). */
+const CAMPAIGN_TICK_INTERVAL_MS = 5_000;
 
 async function openDatabase(
   config: EmbeddedConfig,
@@ -117,6 +120,16 @@ async function main(): Promise<void> {
     intervalMs: APPROVAL_SWEEP_INTERVAL_MS,
   });
   sweeper.start();
+  // Places campaign calls (outbound.call.requested through the outbox) inside their windows, paced.
+  const campaignScheduler = createCampaignScheduler({
+    db: database.db,
+    tenantIds: async () =>
+      (await database.owner<{ id: string }>("select id from tenants where status = 'active'")).map(
+        (row) => row.id,
+      ),
+    intervalMs: CAMPAIGN_TICK_INTERVAL_MS,
+  });
+  campaignScheduler.start();
   const server: ServerType = await new Promise((resolve) => {
     const instance = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
       resolve(instance),
@@ -133,7 +146,9 @@ async function main(): Promise<void> {
     ...voiceEnv,
     VOICE_PORT: config.VOICE_PORT,
     PUBLIC_BASE_URL: voiceEnv.PUBLIC_BASE_URL ?? `https://localhost:${config.VOICE_PORT}`,
-    ...(devAccount ? { TWILIO_ACCOUNT_SID: devAccount.accountSid, TWILIO_AUTH_TOKEN: devAccount.authToken } : {}),
+    ...(devAccount
+      ? { TWILIO_ACCOUNT_SID: devAccount.accountSid, TWILIO_AUTH_TOKEN: devAccount.authToken }
+      : {}),
   };
   const voice = await startVoiceRuntime({
     config: voiceConfig,
@@ -193,6 +208,7 @@ async function main(): Promise<void> {
     await voice.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await sweeper.stop();
+    await campaignScheduler.stop();
     await relay.stop();
     await deps.bus.close();
     await database.close();

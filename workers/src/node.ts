@@ -1,6 +1,7 @@
 import { type ServerType, serve } from '@hono/node-server';
 import {
   createApprovalSweeper,
+  createCampaignScheduler,
   createMemoryCache,
   createOutboxRelay,
   createPostgresDatabase,
@@ -27,6 +28,8 @@ import { createServices } from './services.ts';
 const VERSION = '0.1.0';
 /** How often due approvals are expired and abandoned turns finished (reads and decisions also do it lazily). */
 const APPROVAL_SWEEP_INTERVAL_MS = 30_000;
+/** How often running campaigns request their next calls (pacing is per minute, so a few seconds is plenty). */
+const CAMPAIGN_TICK_INTERVAL_MS = 5_000;
 
 /**
  * The on-prem target: the same app on @hono/node-server with Postgres, Redis over TCP and RabbitMQ.
@@ -100,6 +103,16 @@ async function main(): Promise<void> {
     intervalMs: APPROVAL_SWEEP_INTERVAL_MS,
   });
   sweeper.start();
+  // Places campaign calls (outbound.call.requested through the outbox) inside their windows, paced.
+  const campaignScheduler = createCampaignScheduler({
+    db,
+    tenantIds: async () =>
+      (await sweeperOwner.owner<{ id: string }>("select id from tenants where status = 'active'")).map(
+        (row) => row.id,
+      ),
+    intervalMs: CAMPAIGN_TICK_INTERVAL_MS,
+  });
+  campaignScheduler.start();
 
   const app = buildApp(deps);
   const server: ServerType = await new Promise((resolve) => {
@@ -138,6 +151,7 @@ async function main(): Promise<void> {
       if ('closeIdleConnections' in server) server.closeIdleConnections();
     });
     await sweeper.stop();
+    await campaignScheduler.stop();
     await sweeperOwner.close();
     await relay.stop();
     await relay.drain().catch(() => undefined);

@@ -100,6 +100,35 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/flows/:id/versions/:version': 'flows:read',
   'GET /v1/flows/:id/diff': 'flows:read',
 
+  'GET /v1/agents/:id/test-suites': 'tests:read',
+  'POST /v1/agents/:id/test-suites': 'tests:write',
+  'GET /v1/test-suites/:id': 'tests:read',
+  'PATCH /v1/test-suites/:id': 'tests:write',
+  'DELETE /v1/test-suites/:id': 'tests:write',
+  'POST /v1/agents/:id/test-runs': 'tests:run',
+  'GET /v1/agents/:id/test-runs': 'tests:read',
+  'GET /v1/test-runs/:id': 'tests:read',
+
+  'GET /v1/phone-numbers': 'phone_numbers:read',
+  'POST /v1/phone-numbers': 'phone_numbers:write',
+  'GET /v1/phone-numbers/:id': 'phone_numbers:read',
+  'PATCH /v1/phone-numbers/:id': 'phone_numbers:write',
+  'DELETE /v1/phone-numbers/:id': 'phone_numbers:write',
+
+  'POST /v1/calls': 'calls:create',
+  'GET /v1/calls': 'calls:read',
+  'GET /v1/calls/:id': 'calls:read',
+
+  'GET /v1/campaigns': 'campaigns:read',
+  'POST /v1/campaigns': 'campaigns:write',
+  'GET /v1/campaigns/:id': 'campaigns:read',
+  'PATCH /v1/campaigns/:id': 'campaigns:write',
+  'DELETE /v1/campaigns/:id': 'campaigns:write',
+  'POST /v1/campaigns/:id/contacts': 'campaigns:write',
+  'GET /v1/campaigns/:id/contacts': 'campaigns:read',
+  'POST /v1/campaigns/:id/start': 'campaigns:write',
+  'POST /v1/campaigns/:id/pause': 'campaigns:write',
+
   'GET /v1/audit': 'audit:read',
   'GET /v1/audit/verify': 'audit:read',
 };

@@ -5,6 +5,7 @@ import {
   type OwnerQuery,
   type RequestContext,
   seedDemoFlows,
+  seedDemoTestSuite,
 } from '@lumay/shared';
 import type { Services } from './services.ts';
 
@@ -23,10 +24,17 @@ export interface SeedReport {
     /** The demo support flow and the billing specialist agent it delegates to. */
     flowId?: string;
     billingAgentId?: string;
+    /** The demo agent's test suite (`npm run test:agent`). */
+    testSuiteId?: string;
     created: boolean;
     generatedPassword?: string;
+    /** The demo line: inbound calls reach the demo agent (media_stream). */
+    phoneNumber?: string;
   };
 }
+
+/** The demo tenant's phone number, routed to the demo agent in media_stream mode. */
+export const DEMO_PHONE_NUMBER = '+15550100000';
 
 interface UserRow {
   id: string;
@@ -34,6 +42,38 @@ interface UserRow {
 }
 
 const system = { actor: { type: 'system' as const, id: 'seed' }, requestId: 'seed', ip: null };
+
+/**
+ * Routes DEMO_PHONE_NUMBER to the demo agent once: skipped when the number is registered already (by
+ * this seed or anyone else) or the demo agent is gone. Also upgrades demo tenants seeded before voice.
+ */
+async function seedDemoPhoneNumber(
+  services: Services,
+  owner: OwnerQuery,
+  tenantId: string,
+  agentId: string | undefined,
+): Promise<string | undefined> {
+  if (!tenantId) return undefined;
+  const [taken] = await owner<{ tenant_id: string }>(
+    'select tenant_id from phone_numbers where number = $1',
+    [DEMO_PHONE_NUMBER],
+  );
+  if (taken) return taken.tenant_id === tenantId ? DEMO_PHONE_NUMBER : undefined;
+  const demoAgentId =
+    agentId ??
+    (
+      await owner<{ id: string }>(
+        "select id from agents where tenant_id = $1 and name = 'Demo support agent' order by id limit 1",
+        [tenantId],
+      )
+    )[0]?.id;
+  if (!demoAgentId) return undefined;
+  await services.phoneNumbers.create(
+    { ...system, tenantId, role: 'owner' },
+    { number: DEMO_PHONE_NUMBER, agentId: demoAgentId, mode: 'media_stream', label: 'Demo line' },
+  );
+  return DEMO_PHONE_NUMBER;
+}
 
 async function membershipTenant(owner: OwnerQuery, userId: string): Promise<string | undefined> {
   const rows = await owner<{ tenant_id: string }>(
@@ -126,15 +166,20 @@ export async function seed(
         context,
         agent,
       );
+      // A suite of test conversations for the demo flow, so `npm run test:agent` works out of the box.
+      const testSuiteId = demoFlows ? await seedDemoTestSuite(services.testSuites, context, agent.id) : null;
       report.demo = {
         email: demoEmail,
         tenantId: created.tenant.id,
         agentId: agent.id,
         ...(demoFlows ? { flowId: demoFlows.flowId, billingAgentId: demoFlows.billingAgentId } : {}),
+        ...(testSuiteId ? { testSuiteId } : {}),
         created: true,
         ...(options.demo.ownerPassword ? {} : { generatedPassword: password }),
       };
     }
+    const phoneNumber = await seedDemoPhoneNumber(services, owner, report.demo.tenantId, report.demo.agentId);
+    if (phoneNumber) report.demo.phoneNumber = phoneNumber;
   }
   return report;
 }

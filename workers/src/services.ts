@@ -8,6 +8,8 @@ import {
   createRateLimiter,
   createSessionService,
   createTenantService,
+  createTestRunService,
+  createTestSuiteService,
   type Database,
   type EventBus,
   type PasswordHasher,
@@ -49,6 +51,14 @@ export function createServices(deps: AppDeps) {
     members: createMemberService(deps.db, deps.passwords, deps.cache),
     tenants: createTenantService(deps.db, deps.passwords),
     audit: createAuditService(deps.db),
+    // Agent test suites and runs (management API only: the voice node never runs tests).
+    testSuites: createTestSuiteService(deps.db),
+    testRuns: createTestRunService({
+      db: deps.db,
+      engine: core.engine,
+      agents: core.agents,
+      tools: core.tools,
+    }),
     ...core,
   };
 }

@@ -1,5 +1,6 @@
 import type { KnowledgeServicesOptions } from '../intelligence/index.ts';
 import { createKnowledgeServices } from '../intelligence/index.ts';
+import { createVoiceServices } from '../interface/index.ts';
 import {
   createAgentService,
   createDemoTools,
@@ -37,7 +38,9 @@ export function createCoreServices(deps: CoreServiceDeps) {
     models: models.modelProviderDeps,
     ...(deps.tools ? {} : { toolNames: createDemoTools().map((tool) => tool.name) }),
   });
-  return { agents, knowledge, ...models, ...orchestration, flows, flowBuilder };
+  // The voice channel's data side: phone numbers, calls, the voice node's call store, campaigns.
+  const voice = createVoiceServices({ db: deps.db, clock: deps.clock });
+  return { agents, knowledge, ...models, ...orchestration, flows, flowBuilder, ...voice };
 }
 
 export type CoreServices = ReturnType<typeof createCoreServices>;

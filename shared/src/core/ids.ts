@@ -27,6 +27,11 @@ export const ID_PREFIXES = {
   handoff: 'hnd',
   testSuite: 'tsu',
   testRun: 'trn',
+  phoneNumber: 'phn',
+  call: 'cal',
+  callStatusEvent: 'cse',
+  campaign: 'cmp',
+  campaignContact: 'ccn',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

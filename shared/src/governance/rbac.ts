@@ -25,13 +25,21 @@ export const PERMISSIONS = [
   'conversations:read',
   'conversations:write',
   'approvals:decide',
+  'calls:read',
   'calls:create',
+  'phone_numbers:read',
+  'phone_numbers:write',
+  'campaigns:read',
+  'campaigns:write',
   'analytics:read',
   'audit:read',
   'settings:update',
   'secrets:manage',
   'models:read',
   'models:write',
+  'tests:read',
+  'tests:write',
+  'tests:run',
   'platform:tenants',
 ] as const;
 
@@ -48,6 +56,10 @@ const READ: Permission[] = [
   'flows:read',
   'knowledge:read',
   'conversations:read',
+  'tests:read',
+  'calls:read',
+  'phone_numbers:read',
+  'campaigns:read',
 ];
 
 const TENANT_PERMISSIONS = PERMISSIONS.filter((permission) => !permission.startsWith('platform:'));
@@ -68,8 +80,14 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'analytics:read',
     // Builders pick a configured model provider for their agents; managing keys stays with admins.
     'models:read',
+    // Agent test suites: builders write and run them (a CI key with the builder role gates deploys).
+    'tests:write',
+    'tests:run',
+    // Routing a number to an agent is agent configuration; a test call checks it.
+    'phone_numbers:write',
+    'calls:create',
   ],
-  operator: [...READ, 'conversations:write', 'approvals:decide', 'calls:create'],
+  operator: [...READ, 'conversations:write', 'approvals:decide', 'calls:create', 'campaigns:write'],
   analyst: [...READ, 'analytics:read', 'audit:read'],
   viewer: READ,
 };

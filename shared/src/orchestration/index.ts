@@ -42,4 +42,5 @@ export type {
   FlowValidationResult,
 } from './flows/validate.ts';
 export { FLOW_FINDING_CODES, validateFlow, validateParsedFlow } from './flows/validate.ts';
+export * from './testing/index.ts';
 export * from './tools/index.ts';

@@ -118,6 +118,35 @@ const BODY_ROUTES: Record<string, BodySpec> = {
     valid: () => ({ query: 'never' }),
     wrongTypes: { query: 1, topK: 'x' },
   },
+  'POST /v1/agents/:id/test-suites': {
+    valid: () => ({ name: 'never', cases: [{ name: 'never', turns: [{ user: 'never' }] }] }),
+    wrongTypes: { name: 1, cases: 'x' },
+  },
+  'PATCH /v1/test-suites/:id': { valid: () => ({ name: 'never' }), wrongTypes: { name: 1, cases: {} } },
+  'POST /v1/agents/:id/test-runs': {
+    valid: () => ({ suiteId: fakeId('tsu'), target: { type: 'draft' } }),
+    wrongTypes: { suiteId: 1, cases: 'x', target: 'draft' },
+  },
+  'POST /v1/phone-numbers': {
+    valid: () => ({ number: '+15550100999', agentId: fakeId('agt') }),
+    wrongTypes: { number: 1, agentId: 2, mode: 3 },
+  },
+  'PATCH /v1/phone-numbers/:id': { valid: () => ({ label: 'never' }), wrongTypes: { label: 1, status: 2 } },
+  'POST /v1/calls': {
+    valid: () => ({ agentId: fakeId('agt'), to: '+15550100998' }),
+    wrongTypes: { agentId: 1, to: 2, metadata: 'x' },
+  },
+  'POST /v1/campaigns': {
+    valid: () => ({ name: 'never', agentId: fakeId('agt'), fromNumber: '+15550100997' }),
+    wrongTypes: { name: 1, window: 'x', pacing: [] },
+  },
+  'PATCH /v1/campaigns/:id': { valid: () => ({ name: 'never' }), wrongTypes: { name: 1, retry: 'x' } },
+  'POST /v1/campaigns/:id/contacts': {
+    valid: () => ({ contacts: [{ phone: '+15550100996' }] }),
+    wrongTypes: { contacts: 'x' },
+  },
+  'POST /v1/campaigns/:id/start': { valid: () => ({}), wrongTypes: { x: 1 } },
+  'POST /v1/campaigns/:id/pause': { valid: () => ({}), wrongTypes: { x: 1 } },
 };
 
 const bodyRouteKeys = () =>
@@ -144,6 +173,8 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('bad input on %s', (kind) =>
     if (key.includes('/conversations/')) return newId('conversation');
     if (key.includes('/approvals/')) return newId('approval');
     if (key.includes('/handoffs/')) return newId('handoff');
+    if (key.includes('/phone-numbers/')) return newId('phoneNumber');
+    if (key.includes('/campaigns/')) return newId('campaign');
     return agentId;
   };
   const pathFor = (key: string) =>
@@ -332,6 +363,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('bad input on %s', (kind) =>
         flows: 'flw',
         'model-providers': 'mpr',
         intents: 'itn',
+        'phone-numbers': 'phn',
+        calls: 'cal',
+        campaigns: 'cmp',
       };
       const prefix = prefixes[resource] ?? 'agt';
       const missing = await api.call(method, template.replace(/:[A-Za-z]+/, fakeId(prefix)), {

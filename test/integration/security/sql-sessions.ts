@@ -177,6 +177,25 @@ export async function seedTwoTenants(owner: Query): Promise<Fixture> {
     await owner(
       `insert into test_runs (id, tenant_id, agent_id, target, status) values (${quote(newId('testRun'))}, ${t}, ${g}, 'draft', 'passed')`,
     );
+    // Voice: a routed number, a call with a status callback, a campaign with a contact.
+    const phoneNumber = quote(label === 'a' ? '+15550190001' : '+15550190002');
+    const call = quote(newId('call'));
+    const campaign = quote(newId('campaign'));
+    await owner(
+      `insert into phone_numbers (id, tenant_id, number, agent_id) values (${quote(newId('phoneNumber'))}, ${t}, ${phoneNumber}, ${g})`,
+    );
+    await owner(
+      `insert into calls (id, tenant_id, agent_id, direction, from_number, to_number, twilio_call_sid) values (${call}, ${t}, ${g}, 'inbound', '+15550000001', ${phoneNumber}, ${quote(`CA${newId('request').slice(4)}`)})`,
+    );
+    await owner(
+      `insert into call_status_events (id, tenant_id, call_id, sequence_number, status) values (${quote(newId('callStatusEvent'))}, ${t}, ${call}, 0, 'ringing')`,
+    );
+    await owner(
+      `insert into campaigns (id, tenant_id, agent_id, name, from_number, "window", pacing, retry) values (${campaign}, ${t}, ${g}, 'c', ${phoneNumber}, '{}', '{}', '{}')`,
+    );
+    await owner(
+      `insert into campaign_contacts (id, tenant_id, campaign_id, phone) values (${quote(newId('campaignContact'))}, ${t}, ${campaign}, '+15550000002')`,
+    );
     return rows;
   };
   const platformAdminId = newId('user');

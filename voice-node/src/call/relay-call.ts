@@ -12,6 +12,8 @@ interface RelayReply {
   record: CallTurnRecord;
   startedAt: number;
   done: boolean;
+  /** The turn record was stored (deferred: Twilio reports an interrupt after the text went out). */
+  recorded: boolean;
 }
 
 /**
@@ -115,12 +117,15 @@ export class RelayCall {
   private async turn(input: CallerInput, kind: CallTurnRecord['kind']): Promise<void> {
     const call = this.call;
     if (!call || this.phase !== 'active') return;
+    // The caller spoke again: the previous reply's record (interrupted or not) is final now.
+    await this.recordTurn(this.lastReply);
     const reply: RelayReply = {
       interrupt: new AbortController(),
       messageIds: [],
       messageText: new Map(),
       startedAt: this.now(),
       done: false,
+      recorded: false,
       record: {
         index: this.turnIndex,
         kind,
@@ -181,13 +186,20 @@ export class RelayCall {
       .join(' ');
     reply.record.spokenText = text;
     if (!reply.record.interrupted) reply.record.heardText = text;
-    await this.deps.backend.appendTurn(call, reply.record).catch(() => undefined);
     if (result.status === 'success' && result.reason === 'ended') this.endSession();
     else if (result.status === 'success' && result.reason === 'handed_off') await this.handoff();
     else if (result.status !== 'success' && result.status !== 'suspended') {
       this.send(textToken(this.settings?.fallbackLine ?? "I'm sorry, I'm having trouble right now.", true));
       this.endSession();
     }
+  }
+
+  /** Stores a finished reply's turn record once. */
+  private async recordTurn(reply: RelayReply | null): Promise<void> {
+    const call = this.call;
+    if (!call || !reply?.done || reply.recorded) return;
+    reply.recorded = true;
+    await this.deps.backend.appendTurn(call, reply.record).catch(() => undefined);
   }
 
   /** Twilio says the caller spoke over the reply: cut the reply to what was spoken before. */
@@ -260,6 +272,7 @@ export class RelayCall {
     const call = this.call;
     try {
       if (call) {
+        await this.recordTurn(this.lastReply);
         if (this.conversationId && reason === 'hangup') {
           await this.deps.backend
             .endConversation(call, this.conversationId, 'abandoned')

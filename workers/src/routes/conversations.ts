@@ -137,6 +137,11 @@ const list = createRoute({
         .regex(/^agt_[0-9A-HJKMNP-TV-Z]{26}$/)
         .optional(),
       status: z.enum(STATUSES).optional(),
+      channel: z
+        .string()
+        .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'channel names are lower-case, e.g. chat, voice')
+        .optional()
+        .openapi({ description: 'Only this channel; by default every channel except `test` (test runs)' }),
     }),
   },
   responses: { 200: jsonResponse('Conversations', page(ConversationSchema)), ...standardErrors },

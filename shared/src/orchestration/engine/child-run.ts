@@ -15,11 +15,7 @@ async function openChild(run: Run, childId: string): Promise<{ child: Run; row: 
   if (!row) throw new TurnFailure('delegation_error', `Delegated conversation ${childId} is missing`);
   assertChildOf(run, row.parentConversationId);
   const agent = await run.deps.agents.get(run.context, row.agentId);
-  const flow = await run.deps.flows.load(
-    run.context,
-    { flowId: row.flowId, flowVersion: row.flowVersion },
-    agent,
-  );
+  const flow = await run.deps.flows.load(run.context, row, agent);
   const child = makeRun({
     deps: run.deps,
     context: run.context,

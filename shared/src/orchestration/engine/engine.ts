@@ -7,7 +7,13 @@ import { chatFlowFor } from './chat-flow.ts';
 import { endConversationTree } from './end-conversation.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { conversationEvent, type TurnStopReason } from './events.ts';
-import { indexFlow, type LoadedFlow } from './flow-loader.ts';
+import {
+  DRAFT_FLOW_VERSION,
+  type FlowOverride,
+  indexFlow,
+  type LoadedFlow,
+  loadFlowOverride,
+} from './flow-loader.ts';
 import { createKeyedMutex } from './keyed-mutex.ts';
 import { makeRun } from './make-run.ts';
 import { type ResolvedEngineDeps, resolveEngineDeps } from './resolved-deps.ts';
@@ -27,6 +33,13 @@ export interface StartConversationInput {
   agentId: string;
   channel: string;
   metadata?: Record<string, string> | undefined;
+  /**
+   * Run this flow instead of the agent's pinned one (test runs): a published version, or a snapshot
+   * of the current draft (stored with `flowVersion` 0 and the definition in the state).
+   */
+  flow?: FlowOverride | undefined;
+  /** Initial `vars`, over the flow's declared `variables` (test cases). */
+  variables?: Record<string, unknown> | undefined;
 }
 
 /** One inbound message: text, or DTMF digits (voice), and the client's idempotency key. */
@@ -129,11 +142,7 @@ export function createConversationEngine(engineDeps: EngineDeps) {
   ): Promise<TurnResult | T> {
     const snapshot = await readRow(context, conversationId);
     const agent = await deps.agents.get(context, snapshot.agentId);
-    const flow = await deps.flows.load(
-      context,
-      { flowId: snapshot.flowId, flowVersion: snapshot.flowVersion },
-      agent,
-    );
+    const flow = await deps.flows.load(context, snapshot, agent);
     const timeoutMs = flow.definition.settings.turnTimeoutMs;
     for (;;) {
       const decision = await passGate(deps, context, conversationId, timeoutMs, prepare);
@@ -150,11 +159,20 @@ export function createConversationEngine(engineDeps: EngineDeps) {
   ): Promise<TurnResult> {
     const agent = await deps.agents.get(context, input.agentId);
     if (agent.status === 'archived') throw new AppError('conflict', 'The agent is archived');
-    const resolved = deps.resolveFlow ? await deps.resolveFlow(context, agent, input.channel) : null;
+    const resolved = input.flow
+      ? await loadFlowOverride(deps.db, context, input.flow)
+      : deps.resolveFlow
+        ? await deps.resolveFlow(context, agent, input.channel)
+        : null;
     const flow = indexFlow(resolved?.definition ?? chatFlowFor(agent));
     const turn = newTurn(deps, 'opening', flow.definition.settings.turnTimeoutMs);
     const { start: startNode, variables } = flow.definition;
-    const state = { ...initialState({ start: startNode, variables, stack: [agent.id] }), turn };
+    const state = {
+      ...initialState({ start: startNode, variables, stack: [agent.id], vars: input.variables }),
+      turn,
+      // A draft can change after the conversation starts: it runs on its own copy.
+      ...(resolved?.version === DRAFT_FLOW_VERSION ? { flowSnapshot: resolved.definition } : {}),
+    };
     const id = newId('conversation');
     const row = await deps.db.withTenant(tenantScope(context), async (tx) => {
       const [inserted] = await tx

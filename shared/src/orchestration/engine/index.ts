@@ -9,6 +9,8 @@ export type {
   TurnErrorCode,
   TurnStopReason,
 } from './events.ts';
+export type { FlowOverride } from './flow-loader.ts';
+export { DRAFT_FLOW_VERSION } from './flow-loader.ts';
 export { matchIntentLexically } from './intent-fallback.ts';
 export type { TurnSink } from './run-context.ts';
 export { FAILURE_MESSAGE } from './runner.ts';

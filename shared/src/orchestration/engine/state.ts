@@ -56,6 +56,11 @@ export const EngineState = z.object({
     costUsd: z.number(),
     modelCalls: z.number().int(),
   }),
+  /**
+   * The flow definition of a conversation started on a flow's draft (`flowVersion` 0, test runs):
+   * copied at start so later edits of the draft do not change a running conversation.
+   */
+  flowSnapshot: json.optional(),
 });
 export type EngineState = z.infer<typeof EngineState>;
 
