@@ -105,4 +105,55 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('llm nodes on %s', (kind) =>
     );
     expect(state?.said).toBe(reply.body.messages[0].content);
   });
+
+  it('stops a streaming reply when the listener interrupts, keeps the partial text and goes on', async () => {
+    const agent = await t.agentWithFlow('Interruptible', {
+      start: 'talk',
+      nodes: [
+        {
+          id: 'talk',
+          type: 'llm',
+          instructions:
+            'Explain at length how returns, refunds, exchanges, deliveries and store pickups work, step by step.',
+          next: 'ask',
+        },
+        {
+          id: 'ask',
+          type: 'collect',
+          slot: 'q',
+          valueType: 'string',
+          prompt: 'Anything else?',
+          next: 'bye',
+          onFail: 'bye',
+        },
+        { id: 'bye', type: 'end' },
+      ],
+    });
+    const interrupt = new AbortController();
+    const deltas: string[] = [];
+    const result = await t.engine([]).start(
+      t.context,
+      { agentId: agent.id, channel: 'voice' },
+      {
+        sink: {
+          interrupt: interrupt.signal,
+          delta: (event) => {
+            deltas.push(event.delta);
+            expect(event.interruptible).toBe(true);
+            if (deltas.length === 2) interrupt.abort();
+          },
+          message: () => undefined,
+          status: () => undefined,
+        },
+      },
+    );
+    expect(deltas.length).toBeGreaterThanOrEqual(2);
+    const reply = result.messages.find((message) => message.nodeId === 'talk');
+    expect(reply?.metadata.interrupted).toBe(true);
+    // Only what was streamed before the interruption is stored (the history the model sees next).
+    expect(reply?.content).toBe(deltas.slice(0, 2).join('').trim());
+    // The flow went on to the next node as usual.
+    expect(result.messages.at(-1)?.content).toBe('Anything else?');
+    expect(result.conversation.status).toBe('active');
+  });
 });

@@ -108,7 +108,7 @@ export function createConversationService(db: Database, engine: ConversationEngi
           .select()
           .from(tables.messages)
           .where(and(eq(tables.messages.id, messageId), eq(tables.messages.conversationId, conversationId)));
-        if (!row || row.role !== 'assistant') throw new AppError('not_found', 'Assistant message not found');
+        if (row?.role !== 'assistant') throw new AppError('not_found', 'Assistant message not found');
         const spokenText =
           typeof row.metadata.spokenText === 'string' ? row.metadata.spokenText : row.content;
         const heard = heardText.trim();

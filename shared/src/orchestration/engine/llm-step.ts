@@ -133,7 +133,7 @@ export async function runLlm(run: Run, node: LlmNode, draft: StepDraft): Promise
           interrupted = true;
           // The aborted stream's final response rejects; nobody waits for it any more.
           result.response.catch(() => undefined);
-          if (roundText !== '') text += separator + roundText;
+          if (roundText !== '') text = (text + separator + roundText).trimEnd();
           break;
         }
         last = await result.response;
