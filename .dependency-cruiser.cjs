@@ -79,7 +79,10 @@ const VENDOR_ADAPTERS = [
     name: 'vendor-openai',
     package: 'openai',
     // The LLM adapter, and the voice node's speech adapters (transcription, speech, Realtime types).
-    adapters: ['^shared/src/intelligence/llm/openai(\\.ts$|/)', '^voice-node/src/providers/openai-[^/]+\\.ts$'],
+    adapters: [
+      '^shared/src/intelligence/llm/openai(\\.ts$|/)',
+      '^voice-node/src/providers/openai-[^/]+\\.ts$',
+    ],
   },
   {
     name: 'vendor-anthropic',

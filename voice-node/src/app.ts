@@ -149,7 +149,10 @@ export function buildVoiceApp(state: VoiceAppState): Hono {
       );
     }
     const duration = Number(params.CallDuration);
+    const tenantId = c.req.query('tenantId');
+    const callId = c.req.query('callId');
     await backend.recordStatus({
+      ...(tenantId && callId ? { hint: { tenantId, callId } } : {}),
       callSid,
       sequenceNumber,
       status,

@@ -50,7 +50,8 @@ export function createOutboundDialer(options: {
         to: payload.to,
         from,
         twiml,
-        statusCallback: `${base.origin}/twilio/status`,
+        // The call's ids ride in the (signed) callback URL: callbacks can arrive before the CallSid is stored.
+        statusCallback: `${base.origin}/twilio/status?tenantId=${encodeURIComponent(tenantId)}&callId=${encodeURIComponent(payload.callId)}`,
         statusCallbackEvents: ['initiated', 'ringing', 'answered', 'completed'],
         machineDetection: 'Enable',
         asyncAmd: true,

@@ -127,7 +127,16 @@ export function createPlatformVoiceBackend(core: CoreServices, store: VoiceCallS
     },
 
     async recordStatus(input) {
-      const route = await store.resolveCallSid(input.callSid);
+      let route = await store.resolveCallSid(input.callSid);
+      if (!route && input.hint) {
+        // A callback that beat the dialer's attachCallSid: the signed URL names the call.
+        try {
+          await store.attachCallSid(context(input.hint), input.hint.callId, input.callSid);
+          route = input.hint;
+        } catch {
+          route = null;
+        }
+      }
       if (!route) return { known: false, duplicate: false };
       const tenant = { tenantId: route.tenantId, callId: route.callId };
       if (input.status === 'amd') {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escapeXml, type NamedRun, toJUnitXml } from '../../../scripts/agent-tests.ts';
+import { escapeXml, type NamedRun, toJUnitXml } from '../../../scripts/agent-tests-report.ts';
 import { buildApp } from '../../../workers/src/app.ts';
 import { type AppTarget, createAppTarget, type DatabaseKind } from '../../support/app-target.ts';
 import { type Client, client, loginDemoOwner } from '../../support/client.ts';

@@ -111,5 +111,7 @@ export interface VoiceBackend {
     status: string;
     durationSeconds?: number;
     answeredBy?: string;
+    /** From the signed callback URL of a call we dialed: used when the CallSid is not stored yet. */
+    hint?: { tenantId: string; callId: string };
   }): Promise<{ known: boolean; duplicate: boolean }>;
 }

@@ -101,6 +101,8 @@ export class MediaStreamCall {
   private tts: TextToSpeech | null = null;
   private sttSession: SpeechToTextSession | null = null;
   private bridge: RealtimeBridge | null = null;
+  /** Counted in the active-calls gauge (so `finish` takes it out exactly once). */
+  private counted = false;
   private readonly tracker = createPlaybackTracker();
   private pacer: Pacer;
   private vad: VoiceActivityDetector | null = null;
@@ -253,11 +255,13 @@ export class MediaStreamCall {
     } catch (error) {
       this.log('providers_unavailable', { reason: error instanceof Error ? error.message : String(error) });
       this.phase = 'active';
+      // The call is live (the caller hears the fallback line): it counts until it ends.
+      this.countStarted();
       return this.providerFailure();
     }
     this.vad = createVoiceActivityDetector({ endOfTurnSilenceMs: this.settings.endOfTurnSilenceMs });
     this.phase = 'active';
-    this.deps.metrics.callStarted();
+    this.countStarted();
     this.enqueueTurn({}, 'opening');
   }
 
@@ -286,8 +290,14 @@ export class MediaStreamCall {
       },
     });
     this.phase = 'active';
-    this.deps.metrics.callStarted();
+    this.countStarted();
     this.bridge.greet();
+  }
+
+  private countStarted(): void {
+    if (this.counted) return;
+    this.counted = true;
+    this.deps.metrics.callStarted();
   }
 
   private onAudio(payload: Uint8Array): void {
@@ -816,7 +826,6 @@ export class MediaStreamCall {
 
   private async finish(reason: EndReason): Promise<void> {
     if (this.phase === 'ended') return;
-    const wasActive = this.call !== null && this.settings !== null;
     this.phase = 'ended';
     if (this.startTimer) clearTimeout(this.startTimer);
     this.clearNoInput();
@@ -850,7 +859,7 @@ export class MediaStreamCall {
     } catch (error) {
       this.log('finish_failed', { reason: error instanceof Error ? error.message : String(error) });
     } finally {
-      if (wasActive) this.deps.metrics.callEnded(reason);
+      if (this.counted) this.deps.metrics.callEnded(reason);
       this.resolveEnded();
     }
   }
