@@ -49,9 +49,10 @@ function step(message: string): void {
   console.log(`[${new Date().toISOString().slice(11, 23)}] ${message}`);
 }
 
-async function waitForAgent(caller: MediaStreamCaller, what: string): Promise<void> {
-  await caller.audioSent(30_000);
-  await caller.playbackIdle(60_000);
+/** Waits until the agent has said something after `before` frames, and then has been quiet a moment. */
+async function waitForAgent(caller: MediaStreamCaller, before: number, what: string): Promise<void> {
+  await caller.waitFor(() => caller.mediaFrames.length > before, 30_000, `the agent to answer (${what})`);
+  await caller.waitForSilence(1500, 90_000);
   step(`agent finished speaking (${what})`);
 }
 
@@ -89,13 +90,15 @@ async function main(): Promise<void> {
     accountSid,
     customParameters: parameterRecord(stream),
   });
-  await waitForAgent(caller, 'greeting');
+  await waitForAgent(caller, 0, 'greeting');
   step('caller: "check my order status"');
+  let before = caller.mediaFrames.length;
   caller.sendAudio(await speech('check my order status'));
-  await waitForAgent(caller, 'asks for the order number');
+  await waitForAgent(caller, before, 'asks for the order number');
   step('caller keys 1 0 4 2 0 #');
+  before = caller.mediaFrames.length;
   for (const digit of '10420#') caller.sendDtmf(digit);
-  await waitForAgent(caller, 'order status');
+  await waitForAgent(caller, before, 'order status');
   step('caller: "no"');
   caller.sendAudio(await speech('no'));
   const closed = await caller.closed;
