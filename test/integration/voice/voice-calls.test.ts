@@ -100,8 +100,12 @@ describe('voice calls over Twilio Media Streams', () => {
     const closed = await caller.closed;
     expect(closed.by).toBe('server');
     expect(caller.protocolErrors).toEqual([]);
-    const record = await callRecord(sid);
-    expect(record.status).toBe('completed');
+    // The call record is finished right after the socket closes.
+    const record = await eventually(async () => {
+      const current = await callRecord(sid);
+      expect(current.status).toBe('completed');
+      return current;
+    });
     expect(record.endReason).toBe('completed');
     const transcript = await api.get(`/v1/conversations/${record.conversationId}`, { token });
     const texts = (transcript.body.messages as { role: string; content: string }[]).map(
