@@ -532,6 +532,7 @@ export class MediaStreamCall {
     this.turnIndex += 1;
     this.reply = reply;
     const splitters = new Map<string, ReturnType<typeof createSentenceSplitter>>();
+    const drafted = new Set<string>();
     const noteMessage = (messageId: string) => {
       if (!reply.messageIds.includes(messageId)) reply.messageIds.push(messageId);
     };
@@ -554,11 +555,23 @@ export class MediaStreamCall {
           });
         }
       },
+      // Speak a message as soon as the engine has it, before its step commits: the caller is waiting.
+      draft: (event) => {
+        if (splitters.has(event.messageId) || drafted.has(event.messageId)) return;
+        drafted.add(event.messageId);
+        noteMessage(event.messageId);
+        reply.messageText.set(event.messageId, event.text);
+        if (interrupt.signal.aborted) return;
+        const whole = createSentenceSplitter();
+        for (const sentence of [...whole.push(event.text), whole.flush() ?? '']) {
+          if (sentence) reply.speaker.say({ messageId: event.messageId, text: sentence, interruptible: event.interruptible });
+        }
+      },
       message: (message: MessageView, info) => {
         if (message.role !== 'assistant') return;
         noteMessage(message.id);
         reply.messageText.set(message.id, message.content);
-        if (interrupt.signal.aborted) return;
+        if (interrupt.signal.aborted || drafted.has(message.id)) return;
         const splitter = splitters.get(message.id);
         if (splitter) {
           const rest = splitter.flush();

@@ -21,6 +21,12 @@ export interface TurnSink {
   /** The conversation's status changed. */
   status(status: ConversationStatus): void;
   /**
+   * An assistant message about to be stored, just before its step commits (`message` follows once it
+   * is). For listeners to whom every millisecond counts (a caller waiting for speech): they may start
+   * on it, accepting that a step which then fails to commit fails the turn.
+   */
+  draft?(event: { messageId: string; nodeId: string | null; text: string; interruptible: boolean }): void;
+  /**
    * Aborted when the listener stops listening (a voice caller barged in): a streaming reply stops,
    * its partial text is stored (metadata `interrupted: true`) and the flow goes on as usual.
    */

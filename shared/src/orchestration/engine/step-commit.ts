@@ -28,6 +28,18 @@ export async function commitDraft(run: Run, draft: StepDraft, step: StepInfo | n
       }),
     );
   }
+  if (run.sink?.draft) {
+    for (const message of draft.messages) {
+      if (message.role !== 'assistant') continue;
+      const node = message.nodeId === null ? undefined : run.nodes.get(message.nodeId);
+      run.sink.draft({
+        messageId: message.mirrorId ?? message.id,
+        nodeId: message.nodeId,
+        text: message.content,
+        interruptible: node?.interruptible !== false,
+      });
+    }
+  }
   const committed = await run.deps.db.withTenant(tenantScope(run.context), async (tx) => {
     const result = await commitStep(tx, {
       tenantId: run.context.tenantId,
