@@ -179,10 +179,14 @@ async function main(): Promise<void> {
       row.turns.map((turn) => turn.latencyMs.serverAddedMs).filter((v): v is number => typeof v === 'number'),
     );
     const engine = rows.flatMap((row) =>
-      row.turns.map((turn) => turn.latencyMs.sttFinalToLlmFirstToken).filter((v): v is number => typeof v === 'number'),
+      row.turns
+        .map((turn) => turn.latencyMs.sttFinalToLlmFirstToken)
+        .filter((v): v is number => typeof v === 'number'),
     );
     const framing = rows.flatMap((row) =>
-      row.turns.map((turn) => turn.latencyMs.ttsFirstByteToFirstFrame).filter((v): v is number => typeof v === 'number'),
+      row.turns
+        .map((turn) => turn.latencyMs.ttsFirstByteToFirstFrame)
+        .filter((v): v is number => typeof v === 'number'),
     );
     breakdown.push(
       `  ${count} calls: flow turn (transcript → first text) p50 ${fmt(percentile(engine, 50))} / p99 ${fmt(percentile(engine, 99))} ms; ` +

@@ -564,7 +564,12 @@ export class MediaStreamCall {
         if (interrupt.signal.aborted) return;
         const whole = createSentenceSplitter();
         for (const sentence of [...whole.push(event.text), whole.flush() ?? '']) {
-          if (sentence) reply.speaker.say({ messageId: event.messageId, text: sentence, interruptible: event.interruptible });
+          if (sentence)
+            reply.speaker.say({
+              messageId: event.messageId,
+              text: sentence,
+              interruptible: event.interruptible,
+            });
         }
       },
       message: (message: MessageView, info) => {

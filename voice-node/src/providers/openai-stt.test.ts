@@ -5,7 +5,8 @@ import {
   type OpenAIAudioServerOptions,
   startOpenAIAudioServer,
 } from '../../../test/support/voice-servers/openai-audio-server.ts';
-import { createWavReader, decodeMulaw } from './codec.ts';
+import { mulawDecode as decodeMulaw } from '../audio/index.ts';
+import { createWavReader } from './codec.ts';
 import { createOpenAISpeechToText, type OpenAISpeechToTextOptions } from './openai-stt.ts';
 import { VoiceProviderError } from './ports.ts';
 

@@ -1,5 +1,5 @@
 import OpenAI, { toFile } from 'openai';
-import { decodeMulaw, encodeWav, resample } from './codec.ts';
+import { mulawDecode as decodeMulaw, encodeWav, resampleOnce as resample } from '../audio/index.ts';
 import { openAIVoiceError } from './openai-errors.ts';
 import { abortReason, type SpeechToText, type SpeechToTextSession, VoiceProviderError } from './ports.ts';
 

@@ -5,7 +5,7 @@ import {
   type OpenAIAudioServerOptions,
   startOpenAIAudioServer,
 } from '../../../test/support/voice-servers/openai-audio-server.ts';
-import { decodeMulaw } from './codec.ts';
+import { mulawDecode as decodeMulaw } from '../audio/index.ts';
 import { createOpenAITextToSpeech, type OpenAITextToSpeechOptions } from './openai-tts.ts';
 
 const servers: OpenAIAudioServer[] = [];

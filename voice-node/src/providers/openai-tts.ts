@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
-import { createPcm16Reader, createResampler, encodeMulaw } from './codec.ts';
+import { createResampler, mulawEncode as encodeMulaw } from '../audio/index.ts';
+import { createPcm16Reader } from './codec.ts';
 import { openAIVoiceError } from './openai-errors.ts';
 import { abortReason, type TextToSpeech, VoiceProviderError } from './ports.ts';
 

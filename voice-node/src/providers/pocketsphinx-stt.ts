@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeMulaw, encodeWav } from './codec.ts';
+import { mulawDecode as decodeMulaw, encodeWav } from '../audio/index.ts';
 import { abortReason, type SpeechToText, type SpeechToTextSession, VoiceProviderError } from './ports.ts';
 
 /**
