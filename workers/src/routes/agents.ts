@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { AgentVoiceSettings } from '@lumay/shared';
 import { requestContextOf } from '../context.ts';
 import type { AppEnv } from '../env.ts';
 import {
@@ -38,7 +39,16 @@ const AgentConfig = z
     message: 'config may nest at most 32 levels',
     abort: true,
   })
-  .refine((value) => JSON.stringify(value).length <= 64_000, 'config must serialize to at most 64 kB');
+  .refine((value) => JSON.stringify(value).length <= 64_000, 'config must serialize to at most 64 kB')
+  // Phone settings are checked when they are saved, not when the first call fails on them.
+  .superRefine((value, context) => {
+    if (value.voice === undefined) return;
+    const parsed = AgentVoiceSettings.safeParse(value.voice);
+    if (parsed.success) return;
+    for (const issue of parsed.error.issues) {
+      context.addIssue({ code: 'custom', message: issue.message, path: ['voice', ...issue.path] });
+    }
+  });
 
 const Metadata = z
   .record(z.string().min(1).max(100), z.string().max(500))

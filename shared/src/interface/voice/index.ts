@@ -41,3 +41,4 @@ export { MAX_TURNS_PER_CALL, TURN_TEXT_LIMIT } from './turns.ts';
 export * from './views.ts';
 export type { VoiceServices } from './voice-services.ts';
 export { createVoiceServices } from './voice-services.ts';
+export { AgentVoiceSettings, isBackchannel, transferNumberFor, voiceSettingsOf } from './voice-settings.ts';
